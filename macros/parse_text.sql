@@ -1,0 +1,27 @@
+{% macro integer_from_text(column) -%}
+    {#- A whole number written as text ('6', ' 6', '6.0', '1e3'); NULL for anything else,
+        including fractions ('6.5'), so a value that does not cast stays visible. -#}
+    case
+        when try_cast({{ column }} as double) = floor(try_cast({{ column }} as double))
+            then try_cast(try_cast({{ column }} as double) as bigint)
+    end
+{%- endmacro %}
+
+{% macro is_missing_text(column) -%}
+    {#- True for an empty value or one of the NA spellings pandas reads as missing. -#}
+    (
+        nullif(trim({{ column }}), '') is null
+        or lower(trim({{ column }})) in ('nan', 'na', 'n/a', 'null', 'none', '#n/a')
+    )
+{%- endmacro %}
+
+{% macro timestamp_from_text(column) -%}
+    {#- ISO ('2010-12-01 08:26:00') or the UCI CSV export style, month first ('12/1/2010 8:26'). -#}
+    coalesce(
+        try_strptime(
+            trim({{ column }}),
+            ['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%m/%d/%Y']
+        ),
+        try_cast(trim({{ column }}) as timestamp)
+    )
+{%- endmacro %}

@@ -1,0 +1,28 @@
+{#- Kept purchases per country of the line, with each country's share of revenue. -#}
+
+with
+
+kept as (
+
+    select * from {{ ref('int_transactions_kept') }}
+
+),
+
+by_country as (
+
+    select
+        coalesce(country, 'Unspecified') as country,
+        count(distinct customer_id) as customers,
+        count(distinct invoice_no) as invoices,
+        count(*) as purchase_lines,
+        cast(round(sum(line_revenue), 2) as decimal(18, 2)) as revenue
+    from kept
+    group by 1
+
+)
+
+select
+    *,
+    revenue / sum(revenue) over () as share_of_revenue
+from by_country
+order by revenue desc, country
