@@ -13,7 +13,7 @@ country_lines as (
     select
         customer_id,
         country,
-        count(*) as lines
+        count(*) as line_count
     from kept
     group by customer_id, country
 
@@ -27,8 +27,8 @@ countries as (
         country
     from country_lines
     qualify row_number() over (
-        partition by customer_id order by lines desc, country nulls last
-    ) = 1
+            partition by customer_id order by line_count desc, country asc nulls last
+        ) = 1
 
 ),
 
@@ -36,11 +36,11 @@ purchases as (
 
     select
         customer_id,
+        cast(sum(quantity) as bigint) as units,
         min(invoiced_at) as first_purchase_at,
         max(invoiced_at) as last_purchase_at,
         count(distinct invoice_no) as invoices,
         count(*) as purchase_lines,
-        cast(sum(quantity) as bigint) as units,
         sum(line_revenue) as revenue,
         count(distinct stock_code) as distinct_products
     from kept

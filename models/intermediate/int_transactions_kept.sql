@@ -20,9 +20,9 @@ kept as (
         country,
         quantity,
         unit_price,
-        quantity * unit_price as line_revenue,
         invoiced_at,
-        cast(invoiced_at as date) as invoiced_on
+        cast(invoiced_at as date) as invoiced_on,
+        quantity * unit_price as line_revenue
     from classified
     where reason = 'kept'
 

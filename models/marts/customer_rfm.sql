@@ -18,10 +18,10 @@ segment_map as (
 snapshot as (
 
     {% if var('snapshot_date') -%}
-    select cast('{{ var("snapshot_date") }}' as date) as snapshot_date
+        select cast('{{ var("snapshot_date") }}' as date) as snapshot_date
     {%- else -%}
-    select cast(max(last_purchase_at) as date) + 1 as snapshot_date
-    from purchases
+        select cast(max(last_purchase_at) as date) + 1 as snapshot_date
+        from purchases
     {%- endif %}
 
 ),
@@ -34,14 +34,14 @@ measured as (
         purchases.first_purchase_at,
         purchases.last_purchase_at,
         snapshot.snapshot_date,
-        snapshot.snapshot_date - cast(purchases.last_purchase_at as date) as recency_days,
         purchases.invoices as frequency,
         cast(round(purchases.revenue, 2) as decimal(18, 2)) as monetary,
-        snapshot.snapshot_date - cast(purchases.first_purchase_at as date) as tenure_days,
         cast(round(purchases.revenue / purchases.invoices, 2) as decimal(18, 2)) as avg_order_value,
         purchases.purchase_lines,
         purchases.units,
-        purchases.distinct_products
+        purchases.distinct_products,
+        snapshot.snapshot_date - cast(purchases.last_purchase_at as date) as recency_days,
+        snapshot.snapshot_date - cast(purchases.first_purchase_at as date) as tenure_days
     from purchases
     cross join snapshot
 
@@ -66,7 +66,6 @@ select
     scored.r_score,
     scored.f_score,
     scored.m_score,
-    cast(scored.r_score as varchar) || scored.f_score || scored.m_score as rfm_score,
     segment_map.rfm_segment,
     scored.snapshot_date,
     scored.first_purchase_at,
@@ -76,8 +75,9 @@ select
     scored.purchase_lines,
     scored.units,
     scored.distinct_products,
-    scored.country
+    scored.country,
+    cast(scored.r_score as varchar) || scored.f_score || scored.m_score as rfm_score
 from scored
 left join segment_map
     on scored.r_score = segment_map.r_score
-    and scored.f_score = segment_map.f_score
+        and scored.f_score = segment_map.f_score

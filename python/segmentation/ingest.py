@@ -35,7 +35,6 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
@@ -165,7 +164,7 @@ def map_header(path: str, header: Sequence[str]) -> HeaderMap:
 
 
 def _open_bytes(path: str):
-    return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")
 
 
 def _read_header_bytes(path: str) -> bytes:
@@ -376,9 +375,7 @@ def _quote_identifier(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def load_transaction_lines(
-    con: duckdb.DuckDBPyConnection, path: str
-) -> duckdb.DuckDBPyRelation:
+def load_transaction_lines(con: duckdb.DuckDBPyConnection, path: str) -> duckdb.DuckDBPyRelation:
     """Return a relation with one text row per data line of ``path`` (file or glob).
 
     Parameters
@@ -419,7 +416,5 @@ def load_transaction_lines(
     relation = con.sql("\nunion all by name\n".join(f"({p})" for p in parts))
     relation = relation.select(", ".join(OUTPUT_COLUMNS))
     if not relation.limit(1).fetchall():
-        raise TransactionFileError(
-            f"transactions file '{path}': has a header but no data lines"
-        )
+        raise TransactionFileError(f"transactions file '{path}': has a header but no data lines")
     return relation

@@ -26,33 +26,33 @@ lines as (
 profiles as (
 
     {% for column in profiled_columns %}
-    select
-        {{ loop.index }} as ordinal_position,
-        '{{ column.name }}' as column_name,
-        '{{ column.source }}' as source_column,
-        typeof(any_value({{ column.name }})) as data_type,
-        count(*) as row_count,
-        count({{ column.name }}) as non_null_count,
-        count(*) - count(nullif(trim({{ column.text }}), '')) as null_count,
-        count(nullif(trim({{ column.text }}), '')) - count({{ column.name }}) as invalid_count,
-        count(distinct {{ column.name }}) as distinct_count,
-        cast(min({{ column.name }}) as varchar) as min_value,
-        cast(max({{ column.name }}) as varchar) as max_value,
-        {% if column.numeric -%}
-            avg({{ column.name }})::double as mean,
-            stddev_samp({{ column.name }})::double as std,
-            quantile_cont({{ column.name }}, 0.25)::double as p25,
-            quantile_cont({{ column.name }}, 0.50)::double as p50,
-            quantile_cont({{ column.name }}, 0.75)::double as p75
-        {%- else -%}
-            null::double as mean,
-            null::double as std,
-            null::double as p25,
-            null::double as p50,
-            null::double as p75
-        {%- endif %}
-    from lines
-    {% if not loop.last %}union all{% endif %}
+        select
+            {{ loop.index }} as ordinal_position,
+            '{{ column.name }}' as column_name,
+            '{{ column.source }}' as source_column,
+            typeof(any_value({{ column.name }})) as data_type,
+            count(*) as row_count,
+            count({{ column.name }}) as non_null_count,
+            count(*) - count(nullif(trim({{ column.text }}), '')) as null_count,
+            count(nullif(trim({{ column.text }}), '')) - count({{ column.name }}) as invalid_count,
+            count(distinct {{ column.name }}) as distinct_count,
+            cast(min({{ column.name }}) as varchar) as min_value,
+            cast(max({{ column.name }}) as varchar) as max_value,
+            {% if column.numeric -%}
+                avg({{ column.name }})::double as mean,
+                stddev_samp({{ column.name }})::double as std,
+                quantile_cont({{ column.name }}, 0.25)::double as p25,
+                quantile_cont({{ column.name }}, 0.50)::double as p50,
+                quantile_cont({{ column.name }}, 0.75)::double as p75
+            {%- else -%}
+                null::double as mean,
+                null::double as std,
+                null::double as p25,
+                null::double as p50,
+                null::double as p75
+            {%- endif %}
+        from lines
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )
@@ -66,7 +66,6 @@ select
     non_null_count,
     null_count,
     invalid_count,
-    null_count / nullif(row_count, 0) as null_share,
     distinct_count,
     min_value,
     max_value,
@@ -74,6 +73,7 @@ select
     std,
     p25,
     p50,
-    p75
+    p75,
+    null_count / nullif(row_count, 0) as null_share
 from profiles
 order by ordinal_position

@@ -4,20 +4,23 @@ with
 
 kept as (
 
-    select * from {{ ref('int_transactions_kept') }}
+    select
+        * exclude (country),
+        coalesce(country, 'Unspecified') as country
+    from {{ ref('int_transactions_kept') }}
 
 ),
 
 by_country as (
 
     select
-        coalesce(country, 'Unspecified') as country,
+        country,
         count(distinct customer_id) as customers,
         count(distinct invoice_no) as invoices,
         count(*) as purchase_lines,
         cast(round(sum(line_revenue), 2) as decimal(18, 2)) as revenue
     from kept
-    group by 1
+    group by country
 
 )
 
@@ -25,4 +28,4 @@ select
     *,
     revenue / sum(revenue) over () as share_of_revenue
 from by_country
-order by revenue desc, country
+order by revenue desc, country asc

@@ -1,0 +1,39 @@
+# The short list of what a person runs. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# dbt reads profiles.yml from the project root.
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: build test lint dbt-test pytest docs clean
+
+# Recreated whenever requirements.txt changes.
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+## build: create .venv, install the pinned dependencies, run dbt build on the bundled sample
+build: $(VENV)/.installed
+	$(BIN)/dbt build
+
+## test: everything that checks the project (lint, dbt build with data and unit tests, pytest)
+test: lint dbt-test pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check python tests models
+	$(BIN)/ruff format --check python tests models
+	$(BIN)/sqlfluff lint models tests --disable-progress-bar
+
+# A full build (seeds, models, data tests, unit tests) into a throwaway warehouse,
+# so `make test` never touches the warehouse you query.
+dbt-test: $(VENV)/.installed
+	mkdir -p target
+	rm -f target/make-test.duckdb target/make-test.duckdb.wal
+	DUCKDB_PATH=target/make-test.duckdb $(BIN)/dbt build
+
+pytest: $(VENV)/.installed
+	$(BIN)/pytest
+
+clean:
+	rm -rf target logs $(VENV)
