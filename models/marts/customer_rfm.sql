@@ -76,7 +76,8 @@ select
     scored.units,
     scored.distinct_products,
     scored.country,
-    cast(scored.r_score as varchar) || scored.f_score || scored.m_score as rfm_score
+    cast(scored.r_score as varchar) || scored.f_score || scored.m_score as rfm_score,
+    {{ run_stamp() }}
 from scored
 left join segment_map
     on scored.r_score = segment_map.r_score

@@ -27,7 +27,8 @@ rejected as (
         quantity_text,
         unit_price_text,
         invoice_date_text,
-        raw_line
+        raw_line,
+        {{ run_stamp() }}
     from classified
     where reason <> 'kept'
 

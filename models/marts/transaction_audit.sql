@@ -32,7 +32,8 @@ select
     reasons.rule_order,
     reasons.reason,
     coalesce(counted.row_count, 0) as row_count,
-    coalesce(counted.row_count, 0) / sum(coalesce(counted.row_count, 0)) over () as share_of_lines
+    coalesce(counted.row_count, 0) / sum(coalesce(counted.row_count, 0)) over () as share_of_lines,
+    {{ run_stamp() }}
 from reasons
 left join counted using (reason)
 order by reasons.rule_order

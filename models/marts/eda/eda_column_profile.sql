@@ -66,6 +66,7 @@ select
     non_null_count,
     null_count,
     invalid_count,
+    null_count / nullif(row_count, 0) as null_share,
     distinct_count,
     min_value,
     max_value,
@@ -74,6 +75,6 @@ select
     p25,
     p50,
     p75,
-    null_count / nullif(row_count, 0) as null_share
+    {{ run_stamp() }}
 from profiles
 order by ordinal_position

@@ -26,6 +26,7 @@ by_country as (
 
 select
     *,
-    revenue / sum(revenue) over () as share_of_revenue
+    revenue / sum(revenue) over () as share_of_revenue,
+    {{ run_stamp() }}
 from by_country
 order by revenue desc, country asc

@@ -31,5 +31,8 @@ monthly as (
 
 )
 
-select * from monthly
+select
+    *,
+    {{ run_stamp() }}
+from monthly
 order by month

@@ -1,0 +1,3 @@
+{#- This invocation of dbt: the stamp Python models copy onto their rows. -#}
+
+select {{ run_stamp() }}
