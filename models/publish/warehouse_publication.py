@@ -8,6 +8,7 @@ warehouse stays as the last successful build left it.
 import datetime as dt
 
 import pandas as pd
+
 from segmentation.warehouse import current_database_path, publish, published_path
 
 PUBLISHED_MODELS = [
