@@ -13,6 +13,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from segmentation.warehouse import work_path
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -24,7 +26,13 @@ class DbtRun:
     warehouse: Path
 
     def query(self, sql: str) -> pd.DataFrame:
+        """Query the published warehouse (what analysts see)."""
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.sql(sql).df()
+
+    def query_work(self, sql: str) -> pd.DataFrame:
+        """Query the work file dbt builds in (for partial builds that do not publish)."""
+        with duckdb.connect(str(work_path(self.warehouse)), read_only=True) as con:
             return con.sql(sql).df()
 
 

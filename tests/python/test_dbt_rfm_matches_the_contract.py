@@ -12,7 +12,7 @@ import pytest
 from conftest import run_dbt, synth
 from reference_rfm import reference_rfm
 
-RFM_MODELS = "+customer_rfm +transaction_audit"
+RFM_MODELS = "+customer_rfm +transaction_audit +rejected_transaction_lines"
 
 SHAPES = {
     "csv_utf8_iso": ("exp.csv", ["--customers", "400", "--seed", "1"]),
@@ -42,11 +42,11 @@ def compare(tmp_path: Path, path: str, snapshot: str | None = None) -> None:
     assert run.returncode == 0, run.output[-3000:]
     expected = reference_rfm(path, dt.date.fromisoformat(snapshot) if snapshot else None)
 
-    audit = run.query("select reason, row_count from transaction_audit")
+    audit = run.query_work("select reason, row_count from transaction_audit")
     got_audit = {r.reason: r.row_count for r in audit.itertuples() if r.row_count}
     assert got_audit == expected.audit
 
-    got = run.query(
+    got = run.query_work(
         "select customer_id, recency_days, frequency, monetary, r_score, f_score, m_score "
         "from customer_rfm order by customer_id"
     )
@@ -91,9 +91,11 @@ def test_every_raw_line_is_accounted_for(tmp_path):
         variables={"transactions_path": str(path)},
     )
     assert run.returncode == 0, run.output[-3000:]
-    audit = run.query("select * from transaction_audit")
+    audit = run.query_work("select * from transaction_audit")
     assert int(audit["row_count"].sum()) == data_lines
-    rejected = run.query("select reason, count(*) as n from rejected_transaction_lines group by 1")
+    rejected = run.query_work(
+        "select reason, count(*) as n from rejected_transaction_lines group by 1"
+    )
     counts = dict(zip(audit["reason"], audit["row_count"], strict=True))
     for row in rejected.itertuples():
         assert counts[row.reason] == row.n
@@ -113,7 +115,7 @@ def test_a_bad_file_stops_the_build_and_leaves_the_marts_alone(tmp_path):
         variables={"transactions_path": str(good)},
     )
     assert first.returncode == 0, first.output[-3000:]
-    before = first.query("select * from customer_rfm order by customer_id")
+    before = first.query_work("select * from customer_rfm order by customer_id")
 
     bad = tmp_path / "no_customer.csv"
     lines = good.read_text().splitlines()
@@ -134,5 +136,5 @@ def test_a_bad_file_stops_the_build_and_leaves_the_marts_alone(tmp_path):
     assert second.returncode != 0
     assert "no_customer.csv" in second.output and "CustomerID" in second.output
     pd.testing.assert_frame_equal(
-        second.query("select * from customer_rfm order by customer_id"), before
+        second.query_work("select * from customer_rfm order by customer_id"), before
     )
