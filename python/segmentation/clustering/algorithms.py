@@ -1,0 +1,213 @@
+"""The fitting primitives shared by the k sweep and the final fit.
+
+Everything here works on plain ``float64`` arrays of shape ``(n_customers, n_features)``
+in transformed units, and is deterministic given ``config.random_state``: samples come
+from :func:`seeded_subset`, and each random purpose has its own stream so that changing
+one sample size does not change the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.cluster.hierarchy import ward
+from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
+from sklearn.metrics import pairwise_distances_argmin_min
+from sklearn.neighbors import NearestNeighbors
+
+from .config import SegmentationConfig
+
+# One stream per random purpose (numpy SeedSequence spawn keys).
+STREAM_FIT_SAMPLE = 1
+STREAM_SILHOUETTE = 2
+STREAM_STABILITY = 3
+STREAM_DBSCAN = 4
+
+#: Mini-batch size: scikit-learn advises >= 256 x cores; 4096 keeps 16 cores busy.
+MINIBATCH_BATCH_SIZE = 4096
+
+
+def rng_for(random_state: int, stream: int, *substreams: int) -> np.random.Generator:
+    """A generator for one purpose, derived from ``random_state``."""
+    return np.random.default_rng(
+        np.random.SeedSequence(random_state, spawn_key=(stream, *substreams))
+    )
+
+
+def seeded_subset(n: int, size: int, random_state: int, stream: int) -> np.ndarray:
+    """Sorted positions of a seeded sample of ``size`` out of ``n`` (all of them if n <= size)."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(rng_for(random_state, stream).choice(n, size=size, replace=False))
+
+
+def resolve_algorithm(config: SegmentationConfig, n_customers: int) -> str:
+    """The algorithm actually used: k-means becomes mini-batch above the threshold."""
+    if config.algorithm == "kmeans" and n_customers > config.minibatch_auto_threshold:
+        return "minibatch_kmeans"
+    return config.algorithm
+
+
+def centroids(values: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Mean of each cluster ``0..k-1``, shape ``(k, n_features)``; noise (-1) ignored."""
+    member = labels >= 0
+    counts = np.bincount(labels[member], minlength=k).astype(float)
+    sums = np.column_stack(
+        [
+            np.bincount(labels[member], weights=values[member, j], minlength=k)
+            for j in range(values.shape[1])
+        ]
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / counts[:, None]
+
+
+def nearest_centre(values: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest row of ``centres`` (Euclidean) for each row of ``values``."""
+    labels, _ = pairwise_distances_argmin_min(values, centres)
+    return labels.astype(np.int64)
+
+
+def fit_centroid_model(
+    values: np.ndarray, k: int, algorithm: str, config: SegmentationConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit k-means or mini-batch k-means; return ``(labels, centres)``."""
+    if algorithm == "kmeans":
+        model = KMeans(n_clusters=k, n_init=config.n_init, random_state=config.random_state)
+    elif algorithm == "minibatch_kmeans":
+        model = MiniBatchKMeans(
+            n_clusters=k,
+            n_init=config.n_init,
+            batch_size=MINIBATCH_BATCH_SIZE,
+            random_state=config.random_state,
+        )
+    else:
+        raise ValueError(f"algorithm {algorithm!r} is not a centroid model")
+    model.fit(values)
+    return model.labels_.astype(np.int64), model.cluster_centers_
+
+
+def ward_tree(values: np.ndarray) -> np.ndarray:
+    """Ward linkage matrix of ``values`` (scipy format, shape ``(n - 1, 4)``)."""
+    return ward(values)
+
+
+def cut_tree_into(linkage: np.ndarray, k: int) -> np.ndarray:
+    """Labels ``0..k-1`` from undoing the last ``k - 1`` merges of ``linkage``.
+
+    Unlike ``fcluster(..., "maxclust")`` this always gives exactly ``k`` clusters, even
+    when merge heights tie (duplicate customers in a bootstrap resample).
+    """
+    n = linkage.shape[0] + 1
+    parent = np.full(2 * n - 1, -1, dtype=np.int64)
+    merges = linkage[: n - k, :2].astype(np.int64)
+    new_nodes = n + np.arange(n - k)
+    parent[merges[:, 0]] = new_nodes
+    parent[merges[:, 1]] = new_nodes
+    root = np.arange(2 * n - 1)
+    # A parent always has a larger id than its children, so walk ids downwards.
+    for node in range(n + (n - k) - 1, -1, -1):
+        if parent[node] >= 0:
+            root[node] = root[parent[node]]
+    _, labels = np.unique(root[:n], return_inverse=True)
+    return labels.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class DbscanFit:
+    """A DBSCAN fit on a seeded sample, able to label every customer."""
+
+    fit_positions: np.ndarray  # (n_fit,) rows of the full matrix it was fitted on
+    fit_labels: np.ndarray  # (n_fit,) -1 = noise
+    core_values: np.ndarray  # (n_core, n_features)
+    core_labels: np.ndarray  # (n_core,)
+    eps: float
+    min_samples: int
+
+    def labels_for(self, values: np.ndarray) -> np.ndarray:
+        """Labels for all rows: fitted rows keep theirs, others join the nearest core
+        customer within ``eps`` or become noise (-1)."""
+        labels = np.full(values.shape[0], -1, dtype=np.int64)
+        if self.core_values.shape[0]:
+            neighbours = NearestNeighbors(n_neighbors=1).fit(self.core_values)
+            distance, index = neighbours.kneighbors(values)
+            near = distance[:, 0] <= self.eps
+            labels[near] = self.core_labels[index[near, 0]]
+        labels[self.fit_positions] = self.fit_labels
+        return labels
+
+
+def dbscan_min_samples(config: SegmentationConfig, n_features: int) -> int:
+    """``config.dbscan_min_samples``, or 2 x the number of features."""
+    return config.dbscan_min_samples or max(2, 2 * n_features)
+
+
+def eps_from_k_distance_knee(values: np.ndarray, min_samples: int) -> float:
+    """DBSCAN ``eps`` at the knee of the sorted k-distance curve (k = ``min_samples``).
+
+    The k-distance of a customer is the distance to its ``min_samples``-th nearest
+    customer, itself included (scikit-learn's ``min_samples`` convention). Sorted
+    ascending, the curve is flat through dense regions and shoots up at the sparse ones;
+    its knee (:func:`kneedle`) separates the two. A knee at distance 0 (many identical
+    customers) falls back to the smallest positive k-distance.
+    """
+    neighbours = min(min_samples, values.shape[0])
+    distance, _ = NearestNeighbors(n_neighbors=neighbours).fit(values).kneighbors(values)
+    curve = np.sort(distance[:, -1])
+    knee = kneedle(np.arange(curve.size, dtype=float), curve, curve="convex")
+    eps = float(curve[knee]) if knee is not None else float(np.median(curve))
+    if eps <= 0:
+        positive = curve[curve > 0]
+        eps = float(positive[0]) if positive.size else 1.0
+    return eps
+
+
+def fit_dbscan(values: np.ndarray, config: SegmentationConfig) -> DbscanFit:
+    """DBSCAN on a seeded sample of at most ``config.dbscan_max_fit_size`` customers."""
+    positions = seeded_subset(
+        values.shape[0], config.dbscan_max_fit_size, config.random_state, STREAM_DBSCAN
+    )
+    sample = values[positions]
+    min_samples = dbscan_min_samples(config, values.shape[1])
+    eps = config.dbscan_eps or eps_from_k_distance_knee(sample, min_samples)
+    model = DBSCAN(eps=eps, min_samples=min_samples).fit(sample)
+    core = model.core_sample_indices_
+    return DbscanFit(
+        fit_positions=positions,
+        fit_labels=model.labels_.astype(np.int64),
+        core_values=sample[core],
+        core_labels=model.labels_[core].astype(np.int64),
+        eps=float(eps),
+        min_samples=min_samples,
+    )
+
+
+def kneedle(
+    x: np.ndarray, y: np.ndarray, *, curve: Literal["convex", "concave"] = "convex"
+) -> int | None:
+    """Position of the knee of ``y(x)``, or ``None`` when the curve does not bend.
+
+    Kneedle (Satopaa et al., 2011), offline form: scale x and y to [0, 1], measure how
+    far the curve runs below (convex: inertia against k, sorted k-distances) or above
+    (concave) the straight line joining its first and last points, and call the point
+    with the largest gap the knee. The paper's sensitivity threshold, meant for
+    streaming data, is not applied. Fewer than three points, a flat curve, or no gap on
+    the expected side give ``None``; ties go to the smaller x.
+
+    Args:
+        x: shape ``(n,)``, strictly increasing.
+        y: shape ``(n,)``, finite.
+        curve: which side of the chord the knee lies on.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.size < 3 or not np.all(np.isfinite(y)) or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None
+    x_scaled = (x - x.min()) / np.ptp(x)
+    y_scaled = (y - y.min()) / np.ptp(y)
+    chord = y_scaled[0] + (y_scaled[-1] - y_scaled[0]) * x_scaled
+    gap = chord - y_scaled if curve == "convex" else y_scaled - chord
+    best = int(np.argmax(gap))
+    return best if gap[best] > 1e-12 else None
