@@ -1,0 +1,334 @@
+"""The k sweep behind the ``cluster_evaluation`` model (grain: algorithm x k)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import DBSCAN
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+
+from ._progress import Log, say, timed
+from .algorithms import (
+    STREAM_FIT_SAMPLE,
+    STREAM_SILHOUETTE,
+    STREAM_STABILITY,
+    centroids,
+    cut_tree_into,
+    fit_centroid_model,
+    fit_dbscan,
+    kneedle,
+    nearest_centre,
+    resolve_algorithm,
+    rng_for,
+    seeded_subset,
+    ward_tree,
+)
+from .config import SegmentationConfig, validate_config
+from .features import feature_matrix
+
+EVALUATION_COLUMNS = (
+    "algorithm",
+    "k",
+    "inertia",
+    "silhouette",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "stability_ari",
+    "is_knee",
+    "is_selected",
+    "n_customers",
+    "fit_sample_size",
+    "silhouette_sample_size",
+    "noise_share",
+    "dbscan_eps",
+)
+
+
+def sweep_sample_size(config: SegmentationConfig, algorithm: str) -> int:
+    """Most customers the k sweep fits on (Ward is also bound by its memory cap)."""
+    if algorithm == "agglomerative":
+        return min(config.k_selection_sample_size, config.agglomerative_max_fit_size)
+    return config.k_selection_sample_size
+
+
+def candidate_ks(config: SegmentationConfig, n_fit: int, log: Log | None = None) -> list[int]:
+    """k values to evaluate: ``k_min..k_max`` capped at ``n_fit - 1``, plus ``n_clusters``."""
+    k_max = min(config.k_max, n_fit - 1)
+    if k_max < config.k_max:
+        say(log, f"var 'cluster_k_max' = {config.k_max} capped at {k_max} ({n_fit} customers)")
+    ks = set(range(config.k_min, k_max + 1))
+    if config.n_clusters is not None:
+        ks.add(config.n_clusters)
+    return sorted(ks)
+
+
+def evaluate_k(X: pd.DataFrame, config: SegmentationConfig, log: Log | None = None) -> pd.DataFrame:
+    """Fit the configured algorithm for each candidate k and score every fit.
+
+    For k-means, mini-batch k-means and Ward, k runs over ``k_min..k_max`` (capped at
+    the customers evaluated minus one) plus ``n_clusters`` if set. Above
+    ``k_selection_sample_size`` customers (Ward: also ``agglomerative_max_fit_size``)
+    every k is fitted on one seeded sample, and all metrics below are computed on that
+    sample; the final fit on every customer is :func:`fit_segments`'s job. DBSCAN gives
+    one row whose k is the number of clusters it found.
+
+    Metrics (transformed units; DBSCAN: on non-noise customers only):
+        inertia: sum over the evaluated customers of the squared Euclidean distance to
+            their cluster's mean (so it grows with ``fit_sample_size``).
+        silhouette: mean silhouette on a seeded sample of ``silhouette_sample_size``
+            customers, the same customers for every k; -1..1, higher is better.
+        calinski_harabasz (higher is better), davies_bouldin (lower is better).
+        stability_ari: for each of ``stability_resamples`` seeded bootstrap resamples
+            (draws with replacement) of the evaluated customers, refit with the same k
+            (Ward: a new tree, cut at k), label every evaluated customer by the nearest
+            centre of the refit, and take the adjusted Rand index against the fit being
+            scored; report the mean over resamples. DBSCAN: refit on the resample
+            (repeats as sample weights) and compare on the customers it contains, noise
+            counting as one more label. 1 = the same partition every time, ~0 = no better
+            than chance. NaN when ``stability_resamples`` is 0.
+
+    Choice:
+        is_knee: the k at the knee of inertia against k (:func:`kneedle`, convex);
+            false everywhere when the curve does not bend or has fewer than 3 points.
+        is_selected: exactly one row. ``n_clusters`` when set, else the best
+            silhouette (ties: the smaller k); if no silhouette could be computed, the
+            knee, else the smallest k. DBSCAN's single row.
+
+    Args:
+        X: :func:`prepare_features` output, shape ``(n_customers, n_features)``.
+        config: the clustering configuration.
+        log: receives progress messages.
+
+    Returns:
+        One row per k, ordered by k, columns :data:`EVALUATION_COLUMNS`:
+        ``algorithm`` (as fitted: ``kmeans`` above ``minibatch_auto_threshold``
+        customers reads ``minibatch_kmeans``), ``k``, the metrics, ``is_knee``,
+        ``is_selected``, ``n_customers`` (all customers), ``fit_sample_size``
+        (customers the fits and metrics used), ``silhouette_sample_size`` (customers the
+        silhouette used), ``noise_share`` (DBSCAN noise among the evaluated customers,
+        else 0) and ``dbscan_eps`` (the radius used; NaN for other algorithms).
+    """
+    values = feature_matrix(X)
+    n = values.shape[0]
+    validate_config(config, n_customers=n)
+    algorithm = resolve_algorithm(config, n)
+    if algorithm != config.algorithm:
+        say(log, f"{n:,} customers > {config.minibatch_auto_threshold:,}: using {algorithm}")
+    if algorithm == "dbscan":
+        return _evaluate_dbscan(values, config, log)
+
+    fit_positions = seeded_subset(
+        n, sweep_sample_size(config, algorithm), config.random_state, STREAM_FIT_SAMPLE
+    )
+    sample = values[fit_positions]
+    m = sample.shape[0]
+    ks = candidate_ks(config, m, log)
+    silhouette_positions = seeded_subset(
+        m, config.silhouette_sample_size, config.random_state, STREAM_SILHOUETTE
+    )
+    say(log, f"{algorithm}: trying k = {ks[0]}..{ks[-1]} on {m:,} of {n:,} customers")
+
+    labels_by_k = _sweep(sample, ks, algorithm, config, log)
+    stability = _stability(sample, ks, labels_by_k, algorithm, config, log)
+    rows = []
+    for k in ks:
+        with timed(log, f"k={k} scored"):
+            metrics = _metrics(sample, labels_by_k[k], silhouette_positions)
+        rows.append(
+            {
+                "algorithm": algorithm,
+                "k": k,
+                **metrics,
+                "stability_ari": stability.get(k, np.nan),
+                "n_customers": n,
+                "fit_sample_size": m,
+                "silhouette_sample_size": int(silhouette_positions.size),
+                "noise_share": 0.0,
+                "dbscan_eps": np.nan,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["is_knee"] = _knee_flags(frame)
+    frame["is_selected"] = _selection_flags(frame, config)
+    chosen = int(frame.loc[frame["is_selected"], "k"].iloc[0])
+    say(log, f"selected k = {chosen}" + (" (var 'n_clusters')" if config.n_clusters else ""))
+    return frame.loc[:, list(EVALUATION_COLUMNS)]
+
+
+def selected_k(evaluation: pd.DataFrame) -> int:
+    """The k of the one ``is_selected`` row of an :func:`evaluate_k` frame."""
+    chosen = evaluation.loc[evaluation["is_selected"].astype(bool), "k"]
+    if len(chosen) != 1:
+        raise ValueError(
+            f"cluster_evaluation must have exactly one selected row, has {len(chosen)}"
+        )
+    return int(chosen.iloc[0])
+
+
+def _sweep(
+    sample: np.ndarray, ks: list[int], algorithm: str, config: SegmentationConfig, log: Log | None
+) -> dict[int, np.ndarray]:
+    labels_by_k: dict[int, np.ndarray] = {}
+    if algorithm == "agglomerative":
+        with timed(log, f"Ward tree on {sample.shape[0]:,} customers"):
+            linkage = ward_tree(sample)
+        for k in ks:
+            labels_by_k[k] = cut_tree_into(linkage, k)
+        return labels_by_k
+    for k in ks:
+        with timed(log, f"k={k} fitted"):
+            labels_by_k[k], _ = fit_centroid_model(sample, k, algorithm, config)
+    return labels_by_k
+
+
+def _stability(
+    sample: np.ndarray,
+    ks: list[int],
+    labels_by_k: dict[int, np.ndarray],
+    algorithm: str,
+    config: SegmentationConfig,
+    log: Log | None,
+) -> dict[int, float]:
+    if config.stability_resamples == 0:
+        return {}
+    m = sample.shape[0]
+    scores: dict[int, list[float]] = {k: [] for k in ks}
+    with timed(log, f"stability on {config.stability_resamples} bootstrap resamples"):
+        for resample in range(config.stability_resamples):
+            drawn = rng_for(config.random_state, STREAM_STABILITY, resample).integers(0, m, m)
+            boot = sample[drawn]
+            linkage = ward_tree(boot) if algorithm == "agglomerative" else None
+            for k in ks:
+                if linkage is not None:
+                    boot_labels = cut_tree_into(linkage, k)
+                    centres = centroids(boot, boot_labels, k)
+                else:
+                    _, centres = fit_centroid_model(boot, k, algorithm, config)
+                predicted = nearest_centre(sample, centres)
+                scores[k].append(adjusted_rand_score(labels_by_k[k], predicted))
+    return {k: float(np.mean(values)) for k, values in scores.items()}
+
+
+def _metrics(
+    values: np.ndarray, labels: np.ndarray, silhouette_positions: np.ndarray
+) -> dict[str, float]:
+    """Inertia, silhouette, Calinski-Harabasz, Davies-Bouldin of one partition."""
+    k = int(labels.max()) + 1 if labels.size else 0
+    centres = centroids(values, labels, k)
+    inertia = float(((values - centres[labels]) ** 2).sum()) if k else np.nan
+    n_labels = np.unique(labels).size
+    if not 2 <= n_labels <= values.shape[0] - 1:
+        return {
+            "inertia": inertia,
+            "silhouette": np.nan,
+            "calinski_harabasz": np.nan,
+            "davies_bouldin": np.nan,
+        }
+    sampled_labels = labels[silhouette_positions]
+    silhouette = (
+        float(silhouette_score(values[silhouette_positions], sampled_labels))
+        if 2 <= np.unique(sampled_labels).size <= sampled_labels.size - 1
+        else np.nan
+    )
+    return {
+        "inertia": inertia,
+        "silhouette": silhouette,
+        "calinski_harabasz": float(calinski_harabasz_score(values, labels)),
+        "davies_bouldin": float(davies_bouldin_score(values, labels)),
+    }
+
+
+def _knee_flags(frame: pd.DataFrame) -> np.ndarray:
+    flags = np.zeros(len(frame), dtype=bool)
+    knee = kneedle(frame["k"].to_numpy(float), frame["inertia"].to_numpy(float), curve="convex")
+    if knee is not None:
+        flags[knee] = True
+    return flags
+
+
+def _selection_flags(frame: pd.DataFrame, config: SegmentationConfig) -> np.ndarray:
+    ks = frame["k"].to_numpy()
+    if config.n_clusters is not None:
+        chosen = int(np.flatnonzero(ks == config.n_clusters)[0])
+    elif frame["silhouette"].notna().any():
+        # nanargmax returns the first maximum and rows are ordered by k: ties go to the smaller k.
+        chosen = int(np.nanargmax(frame["silhouette"].to_numpy(float)))
+    elif frame["is_knee"].any():
+        chosen = int(np.flatnonzero(frame["is_knee"].to_numpy())[0])
+    else:
+        chosen = 0
+    flags = np.zeros(len(frame), dtype=bool)
+    flags[chosen] = True
+    return flags
+
+
+def _evaluate_dbscan(
+    values: np.ndarray, config: SegmentationConfig, log: Log | None
+) -> pd.DataFrame:
+    n = values.shape[0]
+    with timed(log, "DBSCAN fitted"):
+        fit = fit_dbscan(values, config)
+    labels = fit.fit_labels
+    sample = values[fit.fit_positions]
+    clustered = labels >= 0
+    k = int(np.unique(labels[clustered]).size)
+    say(
+        log,
+        f"DBSCAN on {sample.shape[0]:,} of {n:,} customers: eps {fit.eps:.4g}, "
+        f"min_samples {fit.min_samples}: {k} clusters, {(~clustered).mean():.1%} noise",
+    )
+    silhouette_positions = seeded_subset(
+        int(clustered.sum()), config.silhouette_sample_size, config.random_state, STREAM_SILHOUETTE
+    )
+    if k:
+        # Clusters renumbered 0..k-1 among the clustered customers.
+        _, dense = np.unique(labels[clustered], return_inverse=True)
+        metrics = _metrics(sample[clustered], dense.astype(np.int64), silhouette_positions)
+    else:
+        metrics = dict.fromkeys(
+            ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin"), np.nan
+        )
+    row = {
+        "algorithm": "dbscan",
+        "k": k,
+        **metrics,
+        "stability_ari": _dbscan_stability(sample, labels, fit.eps, fit.min_samples, config, log),
+        "is_knee": False,
+        "is_selected": True,
+        "n_customers": n,
+        "fit_sample_size": int(sample.shape[0]),
+        "silhouette_sample_size": int(silhouette_positions.size) if k else 0,
+        "noise_share": float((~clustered).mean()),
+        "dbscan_eps": fit.eps,
+    }
+    return pd.DataFrame([row]).loc[:, list(EVALUATION_COLUMNS)]
+
+
+def _dbscan_stability(
+    sample: np.ndarray,
+    labels: np.ndarray,
+    eps: float,
+    min_samples: int,
+    config: SegmentationConfig,
+    log: Log | None,
+) -> float:
+    """Mean ARI between the fit and refits on bootstrap resamples, on the customers both
+    labelled (a customer drawn several times counts with that weight; noise is a label)."""
+    if config.stability_resamples == 0:
+        return np.nan
+    m = sample.shape[0]
+    scores = []
+    with timed(log, f"DBSCAN stability on {config.stability_resamples} bootstrap resamples"):
+        for resample in range(config.stability_resamples):
+            drawn = rng_for(config.random_state, STREAM_STABILITY, resample).integers(0, m, m)
+            unique, counts = np.unique(drawn, return_counts=True)
+            refit = DBSCAN(eps=eps, min_samples=min_samples).fit(
+                sample[unique], sample_weight=counts
+            )
+            scores.append(adjusted_rand_score(labels[unique], refit.labels_))
+    return float(np.mean(scores))
