@@ -18,6 +18,11 @@ PUBLISHED_MODELS = [
     "eda_column_profile",
     "eda_monthly_sales",
     "eda_country_sales",
+    "cluster_evaluation",
+    "customer_segments",
+    "pca_components",
+    "segment_profiles",
+    "segment_rfm_crosstab",
 ]
 
 
@@ -28,6 +33,11 @@ def model(dbt, session):
     dbt.ref("eda_column_profile")
     dbt.ref("eda_monthly_sales")
     dbt.ref("eda_country_sales")
+    dbt.ref("cluster_evaluation")
+    dbt.ref("customer_segments")
+    dbt.ref("pca_components")
+    dbt.ref("segment_profiles")
+    dbt.ref("segment_rfm_crosstab")
     run = dbt.ref("dbt_run").df()
 
     work = current_database_path(session)

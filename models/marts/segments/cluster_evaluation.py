@@ -1,0 +1,21 @@
+"""One row per algorithm x k tried: the numbers k is chosen by (see README, "Segmentation").
+
+A thin adapter: read customer_rfm and the clustering vars, call the package.
+"""
+
+from dbt.adapters.events.logging import AdapterLogger
+from segmentation.clustering import evaluate_k, from_vars, prepare_features
+
+logger = AdapterLogger("cluster_evaluation")
+
+
+def model(dbt, session):
+    config = from_vars(dbt.config.get("meta"))
+    rfm = dbt.ref("customer_rfm").df()
+    run = dbt.ref("dbt_run").df()
+
+    features = prepare_features(rfm, config, log=logger.info)
+    evaluation = evaluate_k(features, config, log=logger.info)
+    evaluation["dbt_run_id"] = run["dbt_run_id"].iloc[0]
+    evaluation["dbt_run_started_at"] = run["dbt_run_started_at"].iloc[0]
+    return evaluation

@@ -1,0 +1,25 @@
+"""One row per customer of customer_rfm: their cluster, its name, PCA coordinates.
+
+A thin adapter: k comes from cluster_evaluation's selected row, the fit and the
+naming rule from python/segmentation/clustering.
+"""
+
+from dbt.adapters.events.logging import AdapterLogger
+from segmentation.clustering import fit_segments, from_vars, prepare_features, selected_k
+
+logger = AdapterLogger("customer_segments")
+
+
+def model(dbt, session):
+    config = from_vars(dbt.config.get("meta"))
+    rfm = dbt.ref("customer_rfm").df()
+    evaluation = dbt.ref("cluster_evaluation").df()
+    run = dbt.ref("dbt_run").df()
+
+    features = prepare_features(rfm, config, log=logger.info)
+    segments = fit_segments(rfm, features, selected_k(evaluation), config, log=logger.info)
+    selected = evaluation[evaluation["is_selected"]].iloc[0]
+    segments["algorithm"] = selected["algorithm"]
+    segments["dbt_run_id"] = run["dbt_run_id"].iloc[0]
+    segments["dbt_run_started_at"] = run["dbt_run_started_at"].iloc[0]
+    return segments

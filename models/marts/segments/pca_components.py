@@ -1,0 +1,30 @@
+"""The principal components behind pca_1 / pca_2, one row per component x feature.
+
+A thin adapter: the transformed features are read back from customer_segments, so
+the components describe exactly the coordinates published there.
+"""
+
+from segmentation.clustering import pca_components
+
+TRANSFORMED_SUFFIX = "_transformed"
+
+
+def model(dbt, session):
+    segments = dbt.ref("customer_segments").df()
+    run = dbt.ref("dbt_run").df()
+
+    transformed = [c for c in segments.columns if c.endswith(TRANSFORMED_SUFFIX)]
+    features = segments.set_index("customer_id")[transformed]
+    wide = pca_components(features)
+    loadings = [c for c in wide.columns if c.startswith("loading_")]
+    long = wide.melt(
+        id_vars=[c for c in wide.columns if c not in loadings],
+        value_vars=loadings,
+        var_name="feature",
+        value_name="loading",
+    )
+    long["feature"] = long["feature"].str.removeprefix("loading_")
+    long = long.sort_values(["component", "feature"], kind="stable").reset_index(drop=True)
+    long["dbt_run_id"] = run["dbt_run_id"].iloc[0]
+    long["dbt_run_started_at"] = run["dbt_run_started_at"].iloc[0]
+    return long
