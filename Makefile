@@ -27,10 +27,13 @@ lint: $(VENV)/.installed
 
 # A full build (seeds, models, data tests, unit tests) into a throwaway warehouse,
 # so `make test` never touches the warehouse you query.
+# Then the docs: every model, seed, macro and column must have a description.
 dbt-test: $(VENV)/.installed
 	mkdir -p target
-	rm -f target/make-test.duckdb target/make-test.duckdb.wal
+	rm -rf target/make-test.duckdb target/make-test.duckdb.build
 	DUCKDB_PATH=target/make-test.duckdb $(BIN)/dbt build
+	DUCKDB_PATH=target/make-test.duckdb $(BIN)/dbt docs generate
+	PYTHONPATH=python $(BIN)/python -m segmentation.docs_coverage target/manifest.json target/catalog.json
 
 pytest: $(VENV)/.installed
 	$(BIN)/pytest
