@@ -4,6 +4,7 @@ A thin adapter: read customer_rfm and the clustering vars, call the package.
 """
 
 from dbt.adapters.events.logging import AdapterLogger
+
 from segmentation.clustering import evaluate_k, from_vars, prepare_features
 
 logger = AdapterLogger("cluster_evaluation")

@@ -5,6 +5,7 @@ naming rule from python/segmentation/clustering.
 """
 
 from dbt.adapters.events.logging import AdapterLogger
+
 from segmentation.clustering import fit_segments, from_vars, prepare_features, selected_k
 
 logger = AdapterLogger("customer_segments")

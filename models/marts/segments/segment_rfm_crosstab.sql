@@ -37,4 +37,4 @@ select
     customers / sum(customers) over (partition by rfm_segment) as share_of_rfm_segment,
     {{ run_stamp() }}
 from paired
-order by cluster_id, customers desc, rfm_segment
+order by cluster_id asc, customers desc, rfm_segment asc
