@@ -39,6 +39,7 @@ def test_vars_as_text_rendered_by_dbt_are_understood():
             "cluster_dbscan_eps": "null",
             "cluster_clip_quantile": "0.95",
             "cluster_stability_resamples": 0,
+            "cluster_n_threads": "None",
         }
     )
     assert config == SegmentationConfig(
@@ -50,6 +51,7 @@ def test_vars_as_text_rendered_by_dbt_are_understood():
         k_max=8,
         clip_quantile=0.95,
         stability_resamples=0,
+        n_threads=None,
     )
 
 
@@ -99,6 +101,7 @@ BAD_VARS = [
     ({"cluster_dbscan_eps": "-1"}, "var 'cluster_dbscan_eps' is -1.0"),
     ({"cluster_dbscan_min_samples": 1}, "var 'cluster_dbscan_min_samples' is 1"),
     ({"cluster_dbscan_max_fit_size": 1}, "var 'cluster_dbscan_max_fit_size' is 1"),
+    ({"cluster_n_threads": 0}, "var 'cluster_n_threads' is 0; allowed: null (all cores)"),
 ]
 
 

@@ -155,6 +155,16 @@ def test_two_runs_give_identical_frames(planted, algorithm):
     assert_frame_equal(first.profiles, second.profiles)
 
 
+def test_the_number_of_threads_does_not_change_the_result(planted):
+    rfm, _ = planted
+    one, two = (
+        run_segmentation(rfm, SegmentationConfig(k_max=5, stability_resamples=0, n_threads=n))
+        for n in (1, 2)
+    )
+    assert_frame_equal(one.evaluation, two.evaluation)
+    assert_frame_equal(one.segments, two.segments)
+
+
 def test_the_order_rows_arrive_in_does_not_change_the_result(planted):
     rfm, _ = planted
     config = SegmentationConfig(**QUICK, k_selection_sample_size=400)
@@ -263,11 +273,13 @@ def test_progress_messages_say_rows_in_k_tried_and_seconds(planted):
     assert any("selected k = 4" in m for m in messages)
 
 
-def test_decimal_money_as_duckdb_returns_it_gives_the_same_segments(planted, default_run):
+def test_decimal_money_as_a_warehouse_may_return_it_gives_the_same_segments(planted):
     rfm, _ = planted
+    config = SegmentationConfig(**QUICK)
     as_decimal = rfm.assign(monetary=[Decimal(f"{m:.2f}") for m in rfm["monetary"]])
-    result = run_segmentation(as_decimal, SegmentationConfig())
-    assert_frame_equal(result.segments, default_run.segments)
+    assert_frame_equal(
+        run_segmentation(as_decimal, config).segments, run_segmentation(rfm, config).segments
+    )
 
 
 def test_customer_segments_has_the_contract_columns_and_the_transformed_features(default_run):

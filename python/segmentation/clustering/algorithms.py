@@ -8,14 +8,16 @@ one sample size does not change the others.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy.cluster.hierarchy import ward
 from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
 
 from .config import SegmentationConfig
 
@@ -41,6 +43,13 @@ def seeded_subset(n: int, size: int, random_state: int, stream: int) -> np.ndarr
     if n <= size:
         return np.arange(n)
     return np.sort(rng_for(random_state, stream).choice(n, size=size, replace=False))
+
+
+def thread_limit(config: SegmentationConfig) -> AbstractContextManager[Any]:
+    """Cap scikit-learn's OpenMP and BLAS threads at ``config.n_threads`` inside a ``with``."""
+    if config.n_threads is None:
+        return nullcontext()
+    return threadpool_limits(limits=config.n_threads)
 
 
 def resolve_algorithm(config: SegmentationConfig, n_customers: int) -> str:

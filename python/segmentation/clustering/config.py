@@ -76,6 +76,11 @@ class SegmentationConfig:
         dbscan_max_fit_size: customers DBSCAN is fitted on; above it a seeded sample,
             and every other customer takes the cluster of its nearest core customer
             when that is within ``eps``, else is noise.
+        n_threads: OpenMP/BLAS threads scikit-learn may use while fitting and scoring;
+            ``None`` = all cores. 1 by default: dbt runs DuckDB and other models next
+            to this step, and when another process takes a core, OpenMP's waiting
+            threads made the k sweep 6-28 times slower (measured on 2 cores); one
+            thread loses little, because the sweep fits small samples.
     """
 
     features: tuple[str, ...] = DEFAULT_FEATURES
@@ -97,6 +102,7 @@ class SegmentationConfig:
     dbscan_eps: float | None = None
     dbscan_min_samples: int | None = None
     dbscan_max_fit_size: int = 50_000
+    n_threads: int | None = 1
 
 
 #: The dbt var behind each :class:`SegmentationConfig` field.
@@ -121,6 +127,7 @@ VAR_NAMES: Mapping[str, str] = MappingProxyType(
         "dbscan_eps": "cluster_dbscan_eps",
         "dbscan_min_samples": "cluster_dbscan_min_samples",
         "dbscan_max_fit_size": "cluster_dbscan_max_fit_size",
+        "n_threads": "cluster_n_threads",
     }
 )
 
@@ -145,6 +152,7 @@ _ALLOWED: Mapping[str, str] = MappingProxyType(
         "dbscan_eps": "null (from the k-distance knee) or a number > 0",
         "dbscan_min_samples": "null (2 x the number of features) or an integer >= 2",
         "dbscan_max_fit_size": f"an integer >= {MIN_SAMPLE_SIZE}",
+        "n_threads": "null (all cores) or an integer >= 1",
     }
 )
 
@@ -251,6 +259,8 @@ def validate_config(
         raise config_error("dbscan_eps", eps)
     if config.dbscan_min_samples is not None:
         _check_int(config, "dbscan_min_samples", 2)
+    if config.n_threads is not None:
+        _check_int(config, "n_threads", 1)
 
     if available_columns is not None:
         columns = list(available_columns)
@@ -296,7 +306,9 @@ def from_vars(dbt_vars: Mapping[str, Any]) -> SegmentationConfig:
     Args:
         dbt_vars: var name -> value, as in :data:`VAR_NAMES`. Keys that are not
             clustering vars are ignored (so a model's whole ``meta`` dict can be passed).
-            A missing var, or one that is null, takes the field's default. Values may be
+            A missing var takes the field's default; so does a null one, except for the
+            vars where null means something (``n_clusters``, ``cluster_dbscan_eps``,
+            ``cluster_dbscan_min_samples``, ``cluster_n_threads``). Values may be
             the native types or the text dbt renders them to (``"10"``, ``"True"``,
             ``"None"``, ``"['recency_days', 'frequency']"``, ``"recency_days,frequency"``).
 
@@ -310,6 +322,8 @@ def from_vars(dbt_vars: Mapping[str, Any]) -> SegmentationConfig:
             continue
         raw = dbt_vars[var]
         if _is_null(raw):
+            if field.name in _NULLABLE_FIELDS:
+                values[field.name] = None
             continue
         values[field.name] = _coerce(field.name, raw)
     config = SegmentationConfig(**values)
@@ -335,8 +349,10 @@ _INT_FIELDS = frozenset(
         "minibatch_auto_threshold",
         "dbscan_min_samples",
         "dbscan_max_fit_size",
+        "n_threads",
     }
 )
+_NULLABLE_FIELDS = frozenset({"n_clusters", "dbscan_eps", "dbscan_min_samples", "n_threads"})
 _FLOAT_FIELDS = frozenset({"clip_quantile", "dbscan_eps"})
 _WORD_FIELDS = frozenset({"scaler", "outlier_policy", "algorithm"})
 

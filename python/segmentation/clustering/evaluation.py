@@ -26,6 +26,7 @@ from .algorithms import (
     resolve_algorithm,
     rng_for,
     seeded_subset,
+    thread_limit,
     ward_tree,
 )
 from .config import SegmentationConfig, validate_config
@@ -114,8 +115,13 @@ def evaluate_k(X: pd.DataFrame, config: SegmentationConfig, log: Log | None = No
         else 0) and ``dbscan_eps`` (the radius used; NaN for other algorithms).
     """
     values = feature_matrix(X)
+    validate_config(config, n_customers=values.shape[0])
+    with thread_limit(config):
+        return _evaluate(values, config, log)
+
+
+def _evaluate(values: np.ndarray, config: SegmentationConfig, log: Log | None) -> pd.DataFrame:
     n = values.shape[0]
-    validate_config(config, n_customers=n)
     algorithm = resolve_algorithm(config, n)
     if algorithm != config.algorithm:
         say(log, f"{n:,} customers > {config.minibatch_auto_threshold:,}: using {algorithm}")

@@ -16,6 +16,7 @@ from .algorithms import (
     nearest_centre,
     resolve_algorithm,
     seeded_subset,
+    thread_limit,
     ward_tree,
 )
 from .config import SegmentationConfig, validate_config
@@ -72,16 +73,17 @@ def fit_segments(
     ):
         raise ValueError(f"k is {k!r}; allowed: an integer from 2 to {n - 1} (customers - 1)")
 
-    with timed(log, f"final {algorithm} fit on {n:,} customers"):
-        raw_labels = _fit_all(values, None if k is None else int(k), algorithm, config, log)
+    with thread_limit(config):
+        with timed(log, f"final {algorithm} fit on {n:,} customers"):
+            raw_labels = _fit_all(values, None if k is None else int(k), algorithm, config, log)
+        with timed(log, "PCA"):
+            scores = _pca_scores(values)
     cluster_id = _ordered_ids(raw_labels, ordered)
     n_clusters = int(cluster_id.max()) + 1 if (cluster_id >= 0).any() else 0
     centres = centroids(values, cluster_id, n_clusters)
     distance = np.full(n, np.nan)
     member = cluster_id >= 0
     distance[member] = np.linalg.norm(values[member] - centres[cluster_id[member]], axis=1)
-    with timed(log, "PCA"):
-        scores = _pca_scores(values)
     names = name_clusters(ordered, cluster_id)
     say(
         log,
