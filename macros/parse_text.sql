@@ -16,12 +16,11 @@
 {%- endmacro %}
 
 {% macro timestamp_from_text(column) -%}
-    {#- ISO ('2010-12-01 08:26:00') or the UCI CSV export style, month first ('12/1/2010 8:26'). -#}
+    {#- ISO ('2010-12-01 08:26:00', '2010-12-01T08:26', '2010-12-01') or the UCI CSV export
+        style, month first ('12/1/2010 8:26'). The ISO cast is tried first: it is an
+        order of magnitude cheaper than strptime and covers most exports. -#}
     coalesce(
-        try_strptime(
-            trim({{ column }}),
-            ['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%m/%d/%Y']
-        ),
-        try_cast(trim({{ column }}) as timestamp)
+        try_cast(trim({{ column }}) as timestamp),
+        try_strptime(trim({{ column }}), ['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y'])
     )
 {%- endmacro %}

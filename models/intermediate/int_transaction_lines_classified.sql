@@ -31,28 +31,60 @@ cast_checked as (
 
 ),
 
+hashed as (
+
+    -- a hash of the eight source values of every line the earlier rules let through;
+    -- only lines sharing a hash with another line can be copies
+    select
+        *,
+        case
+            when malformed_detail is null and customer_id is not null
+                then hash(
+                        invoice_no, stock_code, description, quantity,
+                        invoiced_at, unit_price, customer_id, country
+                    )
+        end as row_hash
+    from cast_checked
+
+),
+
+repeated_hashes as (
+
+    select row_hash
+    from hashed
+    where row_hash is not null
+    group by row_hash
+    having count(*) > 1
+
+),
+
+duplicates as (
+
+    -- exact comparison of all eight values among the candidates (a hash collision
+    -- cannot make a line a duplicate); the earliest line of each set is kept
+    select
+        source_file,
+        line_number
+    from hashed
+    where row_hash in (select repeated_hashes.row_hash from repeated_hashes)
+    qualify row_number() over (
+            partition by
+                invoice_no, stock_code, description, quantity,
+                invoiced_at, unit_price, customer_id, country
+            order by source_file, line_number
+        ) > 1
+
+),
+
 duplicate_checked as (
 
     select
-        *,
-        -- a copy counts only among lines the earlier rules let through; the
-        -- earliest line of each set of identical lines is the one kept
-        malformed_detail is null
-        and customer_id is not null
-        and row_number() over (
-            partition by
-                malformed_detail is null and customer_id is not null,
-                invoice_no,
-                stock_code,
-                description,
-                quantity,
-                invoiced_at,
-                unit_price,
-                customer_id,
-                country
-            order by source_file, line_number
-        ) > 1 as is_duplicate
-    from cast_checked
+        hashed.*,
+        duplicates.line_number is not null as is_duplicate
+    from hashed
+    left join duplicates
+        on hashed.source_file = duplicates.source_file
+            and hashed.line_number = duplicates.line_number
 
 ),
 

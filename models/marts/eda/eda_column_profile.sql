@@ -23,6 +23,32 @@ lines as (
 
 ),
 
+-- one pass over the lines computes every column's statistics
+stats as (
+
+    select
+        count(*) as row_count,
+    {% for column in profiled_columns %}
+        typeof(any_value({{ column.name }})) as {{ column.name }}__data_type,
+        count({{ column.name }}) as {{ column.name }}__non_null_count,
+        count(nullif(trim({{ column.text }}), '')) as {{ column.name }}__present_count,
+        count(distinct {{ column.name }}) as {{ column.name }}__distinct_count,
+        cast(min({{ column.name }}) as varchar) as {{ column.name }}__min_value,
+        cast(max({{ column.name }}) as varchar) as {{ column.name }}__max_value,
+        {% if column.numeric -%}
+            avg({{ column.name }})::double as {{ column.name }}__mean,
+            stddev_samp({{ column.name }})::double as {{ column.name }}__std,
+            quantile_cont({{ column.name }}::double, [0.25, 0.5, 0.75]) as {{ column.name }}__quartiles
+        {%- else -%}
+            null::double as {{ column.name }}__mean,
+            null::double as {{ column.name }}__std,
+            null::double[] as {{ column.name }}__quartiles
+        {%- endif %}{{ "," if not loop.last }}
+    {% endfor %}
+    from lines
+
+),
+
 profiles as (
 
     {% for column in profiled_columns %}
@@ -30,28 +56,20 @@ profiles as (
             {{ loop.index }} as ordinal_position,
             '{{ column.name }}' as column_name,
             '{{ column.source }}' as source_column,
-            typeof(any_value({{ column.name }})) as data_type,
-            count(*) as row_count,
-            count({{ column.name }}) as non_null_count,
-            count(*) - count(nullif(trim({{ column.text }}), '')) as null_count,
-            count(nullif(trim({{ column.text }}), '')) - count({{ column.name }}) as invalid_count,
-            count(distinct {{ column.name }}) as distinct_count,
-            cast(min({{ column.name }}) as varchar) as min_value,
-            cast(max({{ column.name }}) as varchar) as max_value,
-            {% if column.numeric -%}
-                avg({{ column.name }})::double as mean,
-                stddev_samp({{ column.name }})::double as std,
-                quantile_cont({{ column.name }}, 0.25)::double as p25,
-                quantile_cont({{ column.name }}, 0.50)::double as p50,
-                quantile_cont({{ column.name }}, 0.75)::double as p75
-            {%- else -%}
-                null::double as mean,
-                null::double as std,
-                null::double as p25,
-                null::double as p50,
-                null::double as p75
-            {%- endif %}
-        from lines
+            {{ column.name }}__data_type as data_type,
+            row_count,
+            {{ column.name }}__non_null_count as non_null_count,
+            row_count - {{ column.name }}__present_count as null_count,
+            {{ column.name }}__present_count - {{ column.name }}__non_null_count as invalid_count,
+            {{ column.name }}__distinct_count as distinct_count,
+            {{ column.name }}__min_value as min_value,
+            {{ column.name }}__max_value as max_value,
+            {{ column.name }}__mean as mean,
+            {{ column.name }}__std as std,
+            {{ column.name }}__quartiles[1] as p25,
+            {{ column.name }}__quartiles[2] as p50,
+            {{ column.name }}__quartiles[3] as p75
+        from stats
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
