@@ -308,6 +308,12 @@ def test_pca_components_explain_all_the_variance_with_unit_loadings(default_run)
     assert (largest > 0).all(), "signs fixed: the largest loading is positive"
 
 
+def test_pca_components_read_back_from_customer_segments_in_any_order_are_the_same(default_run):
+    transformed = default_run.segments.filter(like="_transformed").columns
+    read_back = default_run.segments.sample(frac=1.0, random_state=2).set_index("customer_id")
+    assert_frame_equal(pca_components(read_back[transformed]), default_run.pca_components)
+
+
 def test_pca_scores_have_the_variance_the_components_report(default_run):
     scores = default_run.segments[["pca_1", "pca_2"]].var(ddof=1).to_numpy()
     reported = default_run.pca_components["explained_variance"].to_numpy()[:2]

@@ -114,7 +114,9 @@ def pca_components(X: pd.DataFrame) -> pd.DataFrame:
     on components 1 and 2.
 
     Args:
-        X: :func:`prepare_features` output, shape ``(n_customers, n_features)``.
+        X: :func:`prepare_features` output, shape ``(n_customers, n_features)``, or the
+            ``<feature>_transformed`` columns of ``customer_segments`` indexed by
+            ``customer_id`` in any row order (sorted here, so the result is the same).
 
     Returns:
         ``n_features`` rows: ``component`` (1-based), ``explained_variance`` (variance
@@ -122,7 +124,7 @@ def pca_components(X: pd.DataFrame) -> pd.DataFrame:
         ``cumulative_explained_variance_ratio``, and ``loading_<feature>`` per feature
         (the component's unit-length weights on each transformed feature).
     """
-    values = feature_matrix(X)
+    values = feature_matrix(X.sort_index(kind="stable"))
     pca, components = _fit_pca(values)
     features = [str(c).removesuffix(TRANSFORMED_SUFFIX) for c in X.columns]
     frame = pd.DataFrame(
