@@ -24,3 +24,18 @@
         try_strptime(trim({{ column }}), ['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y'])
     )
 {%- endmacro %}
+
+{% macro csv_line(columns) -%}
+    {#- The values joined back into one CSV line: empty for NULL, quoted (inner quotes
+        doubled) when a value holds a comma or a quote. -#}
+    concat_ws(
+        ',',
+        {% for column in columns -%}
+            case
+                when contains({{ column }}, ',') or contains({{ column }}, '"')
+                    then '"' || replace({{ column }}, '"', '""') || '"'
+                else coalesce({{ column }}, '')
+            end{{ "," if not loop.last }}
+        {% endfor %}
+    )
+{%- endmacro %}

@@ -27,7 +27,16 @@ rejected as (
         quantity_text,
         unit_price_text,
         invoice_date_text,
-        raw_line,
+        case
+            when reason = 'malformed'
+                then coalesce(
+                        raw_line,
+                    {{ csv_line([
+                        'invoice_no', 'stock_code', 'description', 'quantity_text',
+                        'invoice_date_text', 'unit_price_text', 'customer_id_text', 'country',
+                    ]) }}
+                    )
+        end as raw_line,
         {{ run_stamp() }}
     from classified
     where reason <> 'kept'

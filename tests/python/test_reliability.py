@@ -80,7 +80,7 @@ def test_broken_lines_are_quarantined_and_the_build_goes_on(tmp_path, warehouse)
         ).df()
     assert total == data_lines
     assert malformed["line_number"].tolist() == list(range(41, 41 + len(broken)))
-    assert malformed["raw_line"].iloc[0] == broken[0]
+    assert malformed["raw_line"].tolist() == broken
     assert malformed["malformed_detail"].tolist()[3:] == [
         "InvoiceDate does not parse: 31/31/2011 12:50",
         "Quantity is not a whole number: twelve",
