@@ -1,0 +1,278 @@
+"""The benchmark harness (bench/run.py) works end to end, and its contenders are right.
+
+No timing is asserted anywhere: these tests prove the harness runs, measures memory,
+records failures as failures, and that the pandas pipeline and the floors compute the
+contract's RFM. The figures themselves live in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pytest
+from conftest import PROJECT_ROOT, synth
+from reference_rfm import reference_rfm
+
+BENCH = PROJECT_ROOT / "bench"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _load("run")
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("exports")
+    return {
+        fmt: synth(folder / f"lines.{fmt}", "--lines", "3000", "--seed", "5")
+        for fmt in ("csv", "parquet")
+    }
+
+
+def _reference(path: Path) -> pd.DataFrame:
+    rfm = reference_rfm(str(path)).rfm
+    return pd.DataFrame(
+        {
+            "customer_id": rfm["customer_id"].astype("int64"),
+            "recency_days": rfm["recency_days"].astype("int64"),
+            "frequency": rfm["frequency"].astype("int64"),
+            "monetary_cents": [int(m * 100) for m in rfm["monetary"]],
+        }
+    )
+
+
+def test_the_harness_runs_end_to_end_and_dbt_agrees_with_pandas(tmp_path: Path) -> None:
+    report = tmp_path / "BENCHMARKS.md"
+    results = tmp_path / "results"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--sizes",
+            "20000",
+            "--formats",
+            "csv",
+            "--repeats",
+            "1",
+            "--quiet-wait",
+            "0",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--results-dir",
+            str(results),
+            "--report",
+            str(report),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    (results_file,) = results.glob("run-*.json")
+    (cell,) = json.loads(results_file.read_text())["cells"]
+    statuses = {m["contender"]: m["status"] for m in cell["measurements"]}
+    assert statuses == {"dbt": "ok", "pandas": "ok", "floor": "ok", "floor_loader": "ok"}
+    for m in cell["measurements"]:
+        assert m["peak_rss_bytes"] > 10 * (1 << 20), m
+    dbt = next(m for m in cell["measurements"] if m["contender"] == "dbt")
+    assert any(node["name"] == "customer_rfm" for node in dbt["details"]["nodes"])
+
+    agreement = cell["agreement"]["pandas"]
+    assert agreement["agree"], agreement
+    assert agreement["customers_a"] == agreement["customers_b"] > 100
+    assert cell["agreement"]["floor_loader"]["agree"]
+
+    text = report.read_text()
+    assert "| dbt wall <= 0.5 x pandas wall | 5M csv | - | not run |" in text
+    assert "yes, every customer" in text
+    assert "python bench/run.py --sizes 20000 --formats csv --repeats 1" in text
+    assert "customer_rfm" in text
+
+
+def test_the_report_can_be_rebuilt_from_result_files(tmp_path: Path) -> None:
+    cell = {
+        "lines": 5_000_000,
+        "format": "parquet",
+        "data": {"data_lines": 4_990_000},
+        "agreement": {},
+        "measurements": [
+            {
+                "contender": contender,
+                "lines": 5_000_000,
+                "fmt": "parquet",
+                "repeat": 1,
+                "status": status,
+                "wall_seconds": wall,
+                "peak_rss_bytes": peak,
+                "cpu_seconds": wall,
+                "other_cpu_seconds": 0.0,
+                "disturbed": False,
+                "details": {},
+            }
+            for contender, status, wall, peak in (
+                ("dbt", "ok", 10.0, 1 << 30),
+                ("pandas", "failed: out of memory", 30.0, 16 << 30),
+                ("floor", "ok", 2.0, 1 << 29),
+            )
+        ],
+    }
+    results = {
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "command": "python bench/run.py --sizes 5M",
+        "commit": "abc1234",
+        "machine": run.machine_facts(),
+        "versions": run.versions(),
+        "load_average_before": "0.00 0.00 0.00",
+        "settings": {
+            "duckdb_memory_limit": "3GB",
+            "duckdb_threads": None,
+            "pandas_address_space_cap": 16 << 30,
+            "memory_cap": 16 << 30,
+            "timeout": 3600.0,
+            "repeats": 1,
+            "contenders": ["dbt", "pandas", "floor"],
+            "seed": 42,
+        },
+        "results_file": str(tmp_path / "run-x.json"),
+        "cells": [cell],
+    }
+    path = tmp_path / "run-x.json"
+    path.write_text(json.dumps(results))
+    report = tmp_path / "B.md"
+
+    assert run.main(["--report-only", "--merge", str(path), "--report", str(report)]) == 0
+    text = report.read_text()
+    assert "failed: out of memory" in text
+    assert "| dbt peak memory <= 0.5 x pandas peak | 5M parquet | pandas: failed" in text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_the_pandas_pipeline_computes_the_contracts_rfm(
+    fmt: str, exports: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "rfm.parquet"
+    subprocess.run(
+        [sys.executable, str(BENCH / "pandas_pipeline.py"), "--input", str(exports[fmt]),
+         "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    result = run.compare_rfm(_reference(exports[fmt]), run.read_rfm(out))
+    assert result["agree"], result
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_the_loader_floor_computes_the_contracts_rfm(
+    fmt: str, exports: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "rfm.parquet"
+    subprocess.run(
+        [sys.executable, str(BENCH / "floor.py"), "--reader", "loader", "--input",
+         str(exports[fmt]), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    result = run.compare_rfm(_reference(exports[fmt]), run.read_rfm(out))
+    assert result["agree"], result
+
+
+def test_the_pandas_reader_drops_exactly_the_lines_of_the_wrong_shape(tmp_path: Path) -> None:
+    pandas_pipeline = _load("pandas_pipeline")
+    path = tmp_path / "lines.csv"
+    path.write_bytes(
+        b"InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+        b'1,A,"MUG, RED",1,2011-01-01 10:00:00,1.00,12000,UK\n'
+        b"2,A,MUG, RED,1,2011-01-01 10:00:00,1.00,12000,UK\n"  # too many fields
+        b"3,A,MUG,1,2011-01-01 10:00:00,1.00,12000\n"  # too few fields
+        b'4,A,"MUG,1,2011-01-01 10:00:00,1.00,12000,UK\n'  # unclosed quote
+        b'5,A,"A ""B"" C",1,2011-01-01 10:00:00,1.00,12000,UK\n'
+        b"\n"
+        b"6,A,MUG,1,2011-01-01 10:00:00,1.00,12000,UK"  # no final newline
+    )
+    frame = pandas_pipeline.read_export(str(path))
+    assert frame["InvoiceNo"].tolist() == ["1", "5", "6"]
+    assert frame["Description"].tolist() == ["MUG, RED", 'A "B" C', "MUG"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"), [("20000", 20_000), ("20k", 20_000), ("0.5M", 500_000), ("50M", 50_000_000)]
+)
+def test_sizes_are_read_as_lines(text: str, lines: int) -> None:
+    assert run.parse_size(text) == lines
+    assert run.parse_size(run.size_label(lines)) == lines
+
+
+def test_a_size_that_is_not_a_number_of_lines_is_refused() -> None:
+    with pytest.raises(ValueError, match="size '5 lines'"):
+        run.parse_size("5 lines")
+
+
+def test_memory_of_a_whole_process_tree_is_measured(tmp_path: Path) -> None:
+    grandchild = "b = bytearray(300 << 20); import time; time.sleep(0.5)"
+    child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {grandchild!r}])"
+    measured = run.measure(
+        [sys.executable, "-c", child],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        log_path=tmp_path / "log",
+        timeout=60,
+        memory_cap=8 << 30,
+    )
+    assert measured["status"] == "ok"
+    assert measured["peak_rss_bytes"] >= 300 << 20
+
+
+def test_running_out_of_memory_is_recorded_as_a_failure(tmp_path: Path) -> None:
+    over_the_cap = "b = bytearray(600 << 20)"
+    measured = run.measure(
+        [sys.executable, "-c", over_the_cap],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        log_path=tmp_path / "log",
+        timeout=60,
+        memory_cap=8 << 30,
+        address_space_cap=400 << 20,
+    )
+    assert measured["status"] == "failed: out of memory (address-space cap 400 MiB)"
+
+
+def test_a_run_over_the_resident_memory_cap_is_killed_and_recorded(tmp_path: Path) -> None:
+    grows = "import time\nb = bytearray(400 << 20)\ntime.sleep(30)"
+    measured = run.measure(
+        [sys.executable, "-c", grows],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        log_path=tmp_path / "log",
+        timeout=60,
+        memory_cap=200 << 20,
+    )
+    assert measured["status"] == "failed: out of memory (resident memory passed 200 MiB)"
+    assert measured["wall_seconds"] < 30
+
+
+def test_a_run_past_the_timeout_is_killed_and_recorded(tmp_path: Path) -> None:
+    measured = run.measure(
+        [sys.executable, "-c", "import time; time.sleep(30)"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        log_path=tmp_path / "log",
+        timeout=1,
+        memory_cap=8 << 30,
+    )
+    assert measured["status"] == "failed: timeout after 1 s"
