@@ -6,14 +6,15 @@ A thin adapter: read customer_rfm and the clustering vars, call the package.
 from dbt.adapters.events.logging import AdapterLogger
 
 from segmentation.clustering import evaluate_k, from_vars, prepare_features
+from segmentation.frames import relation_to_frame
 
 logger = AdapterLogger("cluster_evaluation")
 
 
 def model(dbt, session):
     config = from_vars(dbt.config.get("meta"))
-    rfm = dbt.ref("customer_rfm").df()
-    run = dbt.ref("dbt_run").df()
+    rfm = relation_to_frame(dbt.ref("customer_rfm"))
+    run = relation_to_frame(dbt.ref("dbt_run"))
 
     features = prepare_features(rfm, config, log=logger.info)
     evaluation = evaluate_k(features, config, log=logger.info)

@@ -7,15 +7,16 @@ naming rule from python/segmentation/clustering.
 from dbt.adapters.events.logging import AdapterLogger
 
 from segmentation.clustering import fit_segments, from_vars, prepare_features, selected_k
+from segmentation.frames import relation_to_frame
 
 logger = AdapterLogger("customer_segments")
 
 
 def model(dbt, session):
     config = from_vars(dbt.config.get("meta"))
-    rfm = dbt.ref("customer_rfm").df()
-    evaluation = dbt.ref("cluster_evaluation").df()
-    run = dbt.ref("dbt_run").df()
+    rfm = relation_to_frame(dbt.ref("customer_rfm"))
+    evaluation = relation_to_frame(dbt.ref("cluster_evaluation"))
+    run = relation_to_frame(dbt.ref("dbt_run"))
 
     features = prepare_features(rfm, config, log=logger.info)
     segments = fit_segments(rfm, features, selected_k(evaluation), config, log=logger.info)

@@ -5,13 +5,14 @@ the components describe exactly the coordinates published there.
 """
 
 from segmentation.clustering import pca_components
+from segmentation.frames import relation_to_frame
 
 TRANSFORMED_SUFFIX = "_transformed"
 
 
 def model(dbt, session):
-    segments = dbt.ref("customer_segments").df()
-    run = dbt.ref("dbt_run").df()
+    segments = relation_to_frame(dbt.ref("customer_segments"))
+    run = relation_to_frame(dbt.ref("dbt_run"))
 
     transformed = [c for c in segments.columns if c.endswith(TRANSFORMED_SUFFIX)]
     features = segments.set_index("customer_id")[transformed]

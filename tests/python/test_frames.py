@@ -1,0 +1,26 @@
+"""Relations reach the Python models as pandas frames through Arrow."""
+
+import duckdb
+import pandas as pd
+
+from segmentation.frames import relation_to_frame
+
+
+def test_decimals_arrive_as_floats_and_other_types_are_kept():
+    con = duckdb.connect()
+    relation = con.sql(
+        "select 17850::bigint as customer_id, 12.34::decimal(18, 2) as monetary, "
+        "'UK' as country, 3 as frequency"
+    )
+    frame = relation_to_frame(relation)
+    assert list(frame.columns) == ["customer_id", "monetary", "country", "frequency"]
+    assert frame["monetary"].dtype == "float64" and frame["monetary"].iloc[0] == 12.34
+    assert pd.api.types.is_integer_dtype(frame["customer_id"])
+    assert frame["country"].iloc[0] == "UK"
+
+
+def test_column_names_that_need_quoting_survive():
+    con = duckdb.connect()
+    frame = relation_to_frame(con.sql('select 1.5::decimal(4, 1) as "odd ""name"""'))
+    assert list(frame.columns) == ['odd "name"']
+    assert frame.iloc[0, 0] == 1.5
