@@ -114,7 +114,7 @@ def parse_size(text: str) -> int:
 
 def size_label(lines: int) -> str:
     """500000 -> ``0.5M``, 20000 -> ``20k``."""
-    if lines >= 1_000_000:
+    if lines >= 100_000:
         return f"{lines / 1e6:g}M"
     if lines >= 1000:
         return f"{lines / 1e3:g}k"
@@ -347,7 +347,7 @@ def generate(lines: int, fmt: str, data_dir: Path, seed: int, log: Callable[[str
     path = data_dir / f"online_retail_{size_label(lines)}_seed{seed}.{fmt}"
     meta_path = path.with_name(path.name + ".json")
     if path.exists() and meta_path.exists():
-        return json.loads(meta_path.read_text())
+        return {**json.loads(meta_path.read_text()), "path": str(path)}
     partial = path.with_name(f".{path.name}.partial.{fmt}")
     log(f"generating {path.name} ...")
     began = time.perf_counter()
