@@ -13,6 +13,8 @@ from conftest import run_dbt, synth
 from reference_rfm import reference_rfm
 
 RFM_MODELS = "+customer_rfm +transaction_audit +rejected_transaction_lines"
+# only the tests whose parents are all selected (not the segment tests that also read customer_rfm)
+CAUTIOUS = "--indirect-selection=cautious"
 
 SHAPES = {
     "csv_utf8_iso": ("exp.csv", ["--customers", "400", "--seed", "1"]),
@@ -37,7 +39,12 @@ def compare(tmp_path: Path, path: str, snapshot: str | None = None) -> None:
     if snapshot:
         variables["snapshot_date"] = snapshot
     run = run_dbt(
-        "build", "--select", RFM_MODELS, warehouse=tmp_path / "w.duckdb", variables=variables
+        "build",
+        CAUTIOUS,
+        "--select",
+        RFM_MODELS,
+        warehouse=tmp_path / "w.duckdb",
+        variables=variables,
     )
     assert run.returncode == 0, run.output[-3000:]
     expected = reference_rfm(path, dt.date.fromisoformat(snapshot) if snapshot else None)
@@ -85,6 +92,7 @@ def test_every_raw_line_is_accounted_for(tmp_path):
     data_lines = len(path.read_bytes().rstrip(b"\n").split(b"\n")) - 1
     run = run_dbt(
         "build",
+        CAUTIOUS,
         "--select",
         RFM_MODELS,
         warehouse=tmp_path / "w.duckdb",
@@ -109,6 +117,7 @@ def test_a_bad_file_stops_the_build_and_leaves_the_marts_alone(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     first = run_dbt(
         "build",
+        CAUTIOUS,
         "--select",
         RFM_MODELS,
         warehouse=warehouse,
@@ -128,6 +137,7 @@ def test_a_bad_file_stops_the_build_and_leaves_the_marts_alone(tmp_path):
     )
     second = run_dbt(
         "build",
+        CAUTIOUS,
         "--select",
         RFM_MODELS,
         warehouse=warehouse,

@@ -73,6 +73,7 @@ def test_a_bad_clustering_var_stops_the_build_with_its_name(tmp_path, planted, v
     export, _ = planted
     run = run_dbt(
         "build",
+        "--indirect-selection=cautious",
         "--select",
         "+cluster_evaluation",
         warehouse=tmp_path / "w.duckdb",
