@@ -30,9 +30,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def write_report(warehouse: Path, out: Path) -> subprocess.CompletedProcess:
+    command = ["-m", "segmentation.report", "--warehouse", str(warehouse), "--out", str(out)]
     return subprocess.run(
-        [sys.executable, "-m", "segmentation.report", "--warehouse", str(warehouse), "--out"]
-        + [str(out)],
+        [sys.executable, *command],
         cwd=PROJECT_ROOT,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "python")},
         capture_output=True,
@@ -296,7 +296,8 @@ def test_crosstab_takeaway_matches_overlap_recomputed_from_customers(built):
     tops = built.rows(
         "with pairs as (select cluster_id, segment_name, rfm_segment, count(*) as n, "
         "count(*) / sum(count(*)) over (partition by cluster_id) as share "
-        "from customer_segments join customer_rfm using (customer_id) group by all) "
+        "from customer_segments join customer_rfm using (customer_id) "
+        "group by cluster_id, segment_name, rfm_segment) "
         "select segment_name, rfm_segment, share from pairs "
         "qualify row_number() over (partition by cluster_id order by share desc, rfm_segment) = 1 "
         "order by share desc, cluster_id"
