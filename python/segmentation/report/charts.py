@@ -131,9 +131,10 @@ def bars_and_line(
     bar_label: str,
     line_label: str,
     label: str,
+    wide: bool = False,
 ) -> str:
     """Vertical bars on the left axis and a line with points on the right axis."""
-    frame = Frame(WIDTH, 300, left=56, right=56, bottom=44)
+    frame = Frame(WIDE if wide else WIDTH, 300, left=56, right=56, bottom=44)
     band = Band(len(categories), frame.x0, frame.x1, 0.25)
     y_bars = Linear(*nice_domain(0, max(bars, default=0) or 1), frame.y1, frame.y0)
     y_line = Linear(*nice_domain(0, max(line_values, default=0) or 1), frame.y1, frame.y0)
@@ -142,7 +143,7 @@ def bars_and_line(
         y_axis(y_line, frame, fmt.short, line_label, right=True, grid=False),
         line(frame.x0, frame.y1, frame.x1, frame.y1, "axis"),
     ]
-    every = max(1, -(-len(categories) // 12))
+    every = max(1, -(-len(categories) // (24 if wide else 12)))
     for i, (category, value) in enumerate(zip(categories, bars, strict=True)):
         parts.append(
             rect(

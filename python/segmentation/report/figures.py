@@ -209,7 +209,7 @@ def accounting_figure(data: ReportData, segments: pd.DataFrame) -> Figure:
     )
 
 
-@_needs("fig-monthly-sales", "Sales", "Monthly sales", ("eda_monthly_sales",))
+@_needs("fig-monthly-sales", "Sales", "Monthly sales", ("eda_monthly_sales",), wide=True)
 def monthly_figure(data: ReportData, segments: pd.DataFrame) -> Figure:
     """Revenue bars and customers line per month (eda_monthly_sales)."""
     monthly = data.frames["eda_monthly_sales"].sort_values("month")
@@ -227,6 +227,7 @@ def monthly_figure(data: ReportData, segments: pd.DataFrame) -> Figure:
         "revenue",
         "customers",
         "Monthly revenue and customers",
+        wide=True,
     )
     return Figure(
         "fig-monthly-sales",
@@ -237,6 +238,7 @@ def monthly_figure(data: ReportData, segments: pd.DataFrame) -> Figure:
         note="Kept lines only. Revenue in the file's currency; a first or last month may be "
         "partial.",
         legend=(("revenue (left axis)", charts.ACCENT), ("customers (right axis)", charts.LOSS)),
+        wide=True,
     )
 
 
