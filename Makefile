@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # dbt reads profiles.yml from the project root.
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: build test lint dbt-test pytest docs clean
+.PHONY: build test lint dbt-test pytest report clean
 
 # Recreated whenever requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -37,6 +37,10 @@ dbt-test: $(VENV)/.installed
 
 pytest: $(VENV)/.installed
 	$(BIN)/pytest
+
+## report: reports/segmentation_report.html from the published warehouse (DUCKDB_PATH, default warehouse.duckdb)
+report: $(VENV)/.installed
+	PYTHONPATH=python $(BIN)/python -m segmentation.report --out reports/segmentation_report.html
 
 clean:
 	rm -rf target logs $(VENV)
