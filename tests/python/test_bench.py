@@ -70,6 +70,8 @@ def test_the_harness_runs_end_to_end_and_dbt_agrees_with_pandas(tmp_path: Path) 
             "1",
             "--quiet-wait",
             "0",
+            "--retries",
+            "0",
             "--data-dir",
             str(tmp_path / "data"),
             "--results-dir",
