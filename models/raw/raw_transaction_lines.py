@@ -3,9 +3,13 @@
 A thin adapter: the reading rules live in python/segmentation/ingest.py.
 """
 
-from segmentation.ingest import load_transaction_lines
+from segmentation.ingest import TransactionFileError, load_transaction_lines
 
 
 def model(dbt, session):
     path = dbt.config.get("meta")["transactions_path"]
-    return load_transaction_lines(session, path)
+    try:
+        return load_transaction_lines(session, path)
+    except TransactionFileError as error:
+        # raised afresh so dbt's report ends in the message, not the loader's internals
+        raise TransactionFileError(str(error)) from None
