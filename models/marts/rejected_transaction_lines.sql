@@ -8,39 +8,30 @@ classified as (
 
 ),
 
-rejected as (
+with_line_text as (
 
     select
-        source_file,
-        line_number,
-        reason,
-        malformed_detail,
-        invoice_no,
-        stock_code,
-        description,
-        quantity,
-        invoiced_at,
-        unit_price,
-        customer_id,
-        country,
-        customer_id_text,
-        quantity_text,
-        unit_price_text,
-        invoice_date_text,
-        case
-            when reason = 'malformed'
-                then coalesce(
-                        raw_line,
-                    {{ csv_line([
-                        'invoice_no', 'stock_code', 'description', 'quantity_text',
-                        'invoice_date_text', 'unit_price_text', 'customer_id_text', 'country',
-                    ]) }}
-                    )
-        end as raw_line,
-        {{ run_stamp() }}
+        *,
+        {{ csv_line([
+            'invoice_no', 'stock_code', 'description', 'quantity_text',
+            'invoice_date_text', 'unit_price_text', 'customer_id_text', 'country',
+        ]) }} as rebuilt_line
     from classified
     where reason <> 'kept'
 
+),
+
+rejected as (
+
+    -- malformed lines always show their text: as read when it could not be split,
+    -- else the values as found joined back into a line
+    select
+        * exclude (rebuilt_line) replace (
+            case when reason = 'malformed' then coalesce(raw_line, rebuilt_line) end as raw_line
+        ),
+        {{ run_stamp() }}
+    from with_line_text
+
 )
 
-select * from rejected
+select * from rejected  -- noqa: AM04
