@@ -321,26 +321,40 @@ def _parquet_relation_sql(con: duckdb.DuckDBPyConnection, path: str) -> str:
 
 
 def _excel_frame(path: str):
-    """Read the first sheet through pandas (DuckDB's excel extension is not available)."""
+    """Read every sheet through pandas (DuckDB's excel extension is not available).
+
+    The UCI Online Retail II workbook keeps one year per sheet, so every sheet with
+    data lines is read; ``source_file`` names the sheet (``file.xlsx[Year 2010-2011]``)
+    when the workbook has more than one. Each sheet needs the full header.
+    """
     import pandas as pd
 
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except Exception as error:  # openpyxl raises many kinds for a broken workbook
         raise TransactionFileError(
             f"transactions file '{path}': unreadable as Excel ({_first_line(error)})"
         ) from error
-    header = map_header(path, [str(c) for c in frame.columns])
-    columns = list(frame.columns)
-    out = pd.DataFrame(
-        {
-            "source_file": path,
-            "line_number": pd.RangeIndex(2, len(frame) + 2, dtype="int64"),
-        }
-    )
-    for canonical in CANONICAL_COLUMNS:
-        values = frame[columns[header.positions[canonical] - 1]]
-        out[canonical] = [_excel_text(v) for v in values]
+    parts = []
+    for sheet, frame in sheets.items():
+        if frame.empty and len(sheets) > 1:
+            continue
+        source = path if len(sheets) == 1 else f"{path}[{sheet}]"
+        header = map_header(source, [str(c) for c in frame.columns])
+        columns = list(frame.columns)
+        part = pd.DataFrame(
+            {
+                "source_file": source,
+                "line_number": pd.RangeIndex(2, len(frame) + 2, dtype="int64"),
+            }
+        )
+        for canonical in CANONICAL_COLUMNS:
+            values = frame[columns[header.positions[canonical] - 1]]
+            part[canonical] = [_excel_text(v) for v in values]
+        parts.append(part)
+    if not parts:
+        raise TransactionFileError(f"transactions file '{path}': no sheet has data lines")
+    out = pd.concat(parts, ignore_index=True)
     out["parse_error"] = None
     out["raw_line"] = None
     return out.astype({c: "string" for c in (*CANONICAL_COLUMNS, "parse_error", "raw_line")})

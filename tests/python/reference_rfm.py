@@ -106,7 +106,8 @@ def read_lines(path: str) -> list[Line]:
         if file.endswith(".parquet"):
             lines += _frame_lines(pd.read_parquet(file))
         elif file.endswith(".xlsx"):
-            lines += _frame_lines(pd.read_excel(file, dtype=object))
+            for sheet in pd.read_excel(file, dtype=object, sheet_name=None).values():
+                lines += _frame_lines(sheet)
         else:
             lines += _csv_lines(file)
     return lines

@@ -164,6 +164,38 @@ def test_excel_workbooks_are_read_through_pandas(tmp_path):
     assert pd.isna(rows["customer_id"].iloc[1])
 
 
+def test_every_sheet_of_a_workbook_is_read_like_online_retail_ii(tmp_path):
+    def year(invoice: str, when: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "Invoice": [invoice],
+                "StockCode": ["85123A"],
+                "Description": ["A"],
+                "Quantity": [6],
+                "InvoiceDate": pd.to_datetime([when]),
+                "Price": [2.55],
+                "Customer ID": [17850.0],
+                "Country": ["United Kingdom"],
+            }
+        )
+
+    path = tmp_path / "online_retail_II.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        year("489434", "2009-12-01 07:45:00").to_excel(
+            writer, sheet_name="Year 2009-2010", index=False
+        )
+        year("536365", "2010-12-01 08:26:00").to_excel(
+            writer, sheet_name="Year 2010-2011", index=False
+        )
+    rows = load(path)
+    assert rows["invoice_no"].tolist() == ["489434", "536365"]
+    assert rows["line_number"].tolist() == [2, 2]
+    assert rows["source_file"].tolist() == [
+        f"{path}[Year 2009-2010]",
+        f"{path}[Year 2010-2011]",
+    ]
+
+
 def test_a_glob_reads_every_matching_file_with_its_own_line_numbers(tmp_path):
     write_csv(tmp_path / "2010-12.csv", UCI_HEADER, GOOD_LINES[:2])
     write_csv(tmp_path / "2011-01.csv", II_HEADER, GOOD_LINES[2:])
