@@ -218,6 +218,8 @@ class Measurement:
     command: list[str]
     log: str
     details: dict[str, Any] = field(default_factory=dict)
+    started_at_epoch: float = 0.0
+    memory_timeline: list[tuple[float, int]] = field(default_factory=list)
     attempt: int = 1
     superseded: bool = False  # disturbed, and run again
 
@@ -273,7 +275,9 @@ def measure(
 
     log_path.parent.mkdir(parents=True, exist_ok=True)
     busy_before, own_before = busy_cpu_seconds(), own_cpu_seconds()
+    timeline: list[tuple[float, int]] = []
     with open(log_path, "wb") as log:
+        started_at_epoch = time.time()
         began = time.perf_counter()
         process = subprocess.Popen(
             list(command),
@@ -290,8 +294,10 @@ def measure(
             if finished:
                 wall = time.perf_counter() - began
                 break
-            peak = max(peak, tree_rss(process.pid))
+            rss = tree_rss(process.pid)
             elapsed = time.perf_counter() - began
+            peak = max(peak, rss)
+            timeline.append((round(elapsed, 2), rss))
             if not killed_for and peak > memory_cap:
                 killed_for = (
                     f"failed: out of memory (resident memory passed {format_bytes(memory_cap)})"
@@ -326,7 +332,29 @@ def measure(
         "returncode": process.returncode,
         "command": list(command),
         "log": str(log_path),
+        "started_at_epoch": started_at_epoch,
+        "memory_timeline": _downsample(timeline),
     }
+
+
+def _downsample(timeline: list[tuple[float, int]], points: int = 1500) -> list[tuple[float, int]]:
+    """At most ``points`` samples, keeping the largest of each run of neighbours."""
+    step = -(-len(timeline) // points) if timeline else 1
+    return [
+        max(timeline[i : i + step], key=lambda sample: sample[1])
+        for i in range(0, len(timeline), step)
+    ]
+
+
+def peak_between(measurement: dict[str, Any], start: float, end: float) -> int | None:
+    """Largest sampled tree memory between two epoch times (None: no sample inside)."""
+    began = measurement.get("started_at_epoch") or 0.0
+    inside = [
+        rss
+        for elapsed, rss in measurement.get("memory_timeline") or []
+        if start <= began + elapsed <= end
+    ]
+    return max(inside) if inside else None
 
 
 def last_json_line(text: str) -> dict[str, Any]:
@@ -490,6 +518,15 @@ def _remove_warehouse(cell_dir: Path) -> None:
     shutil.rmtree(warehouse.with_name(warehouse.name + ".build"), ignore_errors=True)
 
 
+def _epoch(timestamp: str | None) -> float | None:
+    if not timestamp:
+        return None
+    moment = dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.timestamp()
+
+
 def node_name(unique_id: str) -> str:
     """``model.pkg.customer_rfm`` -> ``customer_rfm``; tests without their hash; unit
     tests as ``model.test``."""
@@ -519,8 +556,11 @@ def dbt_node_timings(target: Path) -> dict[str, Any]:
         kind = unique_id.split(".")[0]
         if kind == "model":
             kind = f"{node.get('language', 'sql')} model"
+        execute = next((t for t in result.get("timing", []) if t["name"] == "execute"), None)
         timings.append(
             {
+                "started_at": _epoch(execute["started_at"]) if execute else None,
+                "completed_at": _epoch(execute["completed_at"]) if execute else None,
                 "node": unique_id,
                 "name": node_name(unique_id),
                 "kind": kind,
@@ -797,11 +837,10 @@ def summarise(cell: dict[str, Any], contender: str) -> dict[str, Any] | None:
 
 def dbt_breakdown(cell: dict[str, Any]) -> dict[str, Any]:
     """Median seconds per dbt node and per kind of node over the successful dbt runs."""
-    runs = [
-        m["details"]
-        for m in counted(cell, "dbt")
-        if m["status"] == "ok" and m["details"].get("nodes")
+    measurements = [
+        m for m in counted(cell, "dbt") if m["status"] == "ok" and m["details"].get("nodes")
     ]
+    runs = [m["details"] for m in measurements]
     walls = [m["wall_seconds"] for m in counted(cell, "dbt") if m["status"] == "ok"]
     if not runs:
         return {}
@@ -814,33 +853,46 @@ def dbt_breakdown(cell: dict[str, Any]) -> dict[str, Any]:
             kinds[node["node"]] = node["kind"]
             rfm_path[node["node"]] = node["rfm_path"]
     node_median = {node: statistics.median(values) for node, values in per_node.items()}
+    node_peaks: dict[str, list[int]] = {}
+    for m in measurements:
+        for node in m["details"]["nodes"]:
+            if node.get("started_at") and node.get("completed_at"):
+                peak = peak_between(m, node["started_at"], node["completed_at"])
+                if peak is not None:
+                    node_peaks.setdefault(node["node"], []).append(peak)
+    node_peak = {node: int(statistics.median(values)) for node, values in node_peaks.items()}
 
     def total(select: Callable[[str], bool]) -> float:
         return sum(seconds for node, seconds in node_median.items() if select(node))
 
+    def peak(select: Callable[[str], bool]) -> int | None:
+        return max((p for node, p in node_peak.items() if select(node)), default=None)
+
     name = node_name
 
-    groups = {
-        "SQL work on the lines (every model but clustering and publication)": total(
+    selectors: dict[str, Callable[[str], bool]] = {
+        "SQL work on the lines (every model but clustering and publication)": (
             lambda n: (
                 kinds[n].endswith("model")
                 and name(n) not in CLUSTERING_MODELS
                 and name(n) != "warehouse_publication"
             )
         ),
-        "of which the models customer_rfm depends on (the RFM path)": total(
+        "of which the models customer_rfm depends on (the RFM path)": (
             lambda n: kinds[n].endswith("model") and rfm_path[n]
         ),
-        "clustering (Python models: " + ", ".join(CLUSTERING_MODELS) + ")": total(
+        "clustering (Python models: " + ", ".join(CLUSTERING_MODELS) + ")": (
             lambda n: name(n) in CLUSTERING_MODELS
         ),
-        "publication (checkpoint + copy of the warehouse)": total(
+        "publication (checkpoint + copy of the warehouse)": (
             lambda n: name(n) == "warehouse_publication"
         ),
-        "data tests": total(lambda n: kinds[n] == "test"),
-        "unit tests": total(lambda n: kinds[n] == "unit_test"),
-        "seeds": total(lambda n: kinds[n] == "seed"),
+        "data tests": (lambda n: kinds[n] == "test"),
+        "unit tests": (lambda n: kinds[n] == "unit_test"),
+        "seeds": (lambda n: kinds[n] == "seed"),
     }
+    groups = {part: total(select) for part, select in selectors.items()}
+    group_peaks = {part: peak(select) for part, select in selectors.items()}
     elapsed = statistics.median([run["elapsed_seconds"] for run in runs])
     wall = statistics.median(walls)
     groups["dbt start-up, parsing, compiling (wall minus node times)"] = wall - total(
@@ -849,7 +901,8 @@ def dbt_breakdown(cell: dict[str, Any]) -> dict[str, Any]:
     top = sorted(node_median.items(), key=lambda item: -item[1])[:10]
     return {
         "groups": groups,
-        "top": [(node, kinds[node], seconds) for node, seconds in top],
+        "top": [(node, kinds[node], seconds, node_peak.get(node)) for node, seconds in top],
+        "group_peaks": group_peaks,
         "elapsed": elapsed,
         "wall": wall,
         "rfm_path_seconds": total(lambda n: kinds[n].endswith("model") and rfm_path[n]),
@@ -1037,17 +1090,26 @@ def render_report(runs: list[dict[str, Any]]) -> str:
             f"### {where}: `dbt build` {_seconds(breakdown['wall'])} wall",
             "",
         ]
+        group_peaks = breakdown.get("group_peaks", {})
         out += _table(
-            ["part", "seconds (median)", "share of wall"],
+            ["part", "seconds (median)", "share of wall", "peak memory meanwhile"],
             [
-                [part, f"{seconds:,.1f}", f"{seconds / breakdown['wall']:.0%}"]
+                [
+                    part,
+                    f"{seconds:,.1f}",
+                    f"{seconds / breakdown['wall']:.0%}",
+                    format_bytes(group_peaks.get(part)),
+                ]
                 for part, seconds in breakdown["groups"].items()
             ],
         )
         out += ["", "Slowest nodes:", ""]
         out += _table(
-            ["node", "kind", "seconds (median)"],
-            [[node_name(node), kind, f"{sec:,.1f}"] for node, kind, sec in breakdown["top"]],
+            ["node", "kind", "seconds (median)", "peak memory meanwhile"],
+            [
+                [node_name(node), kind, f"{sec:,.1f}", format_bytes(peak)]
+                for node, kind, sec, peak in breakdown["top"]
+            ],
         )
         out += [""]
 
