@@ -21,8 +21,8 @@ build: $(VENV)/.installed
 test: lint dbt-test pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check python tests models
-	$(BIN)/ruff format --check python tests models
+	$(BIN)/ruff check python tests models bench
+	$(BIN)/ruff format --check python tests models bench
 	$(BIN)/sqlfluff lint models tests --disable-progress-bar
 
 # A full build (seeds, models, data tests, unit tests) into a throwaway warehouse,
