@@ -921,7 +921,10 @@ def _cell_result(summary: dict[str, Any] | None, value: str) -> str:
     if summary is None:
         return "not run"
     if summary["ok"] == 0:
-        return "; ".join(summary["failures"])
+        failed = "; ".join(summary["failures"])
+        if value == "peak" and summary["failed_peak"]:
+            return f"{failed}, at {format_bytes(summary['failed_peak'])}"
+        return failed
     text = _seconds(summary["wall"]) if value == "wall" else format_bytes(summary["peak"])
     if summary["ok"] < summary["runs"]:
         text += f" ({summary['runs'] - summary['ok']} of {summary['runs']} failed)"
