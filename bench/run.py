@@ -1003,6 +1003,14 @@ def targets(cells: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the project root when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
@@ -1241,6 +1249,12 @@ def render_report(runs: list[dict[str, Any]]) -> str:
             f"  - repeats {settings['repeats']}, contenders alternating "
             f"({', '.join(settings['contenders'])}), generator seed {settings['seed']}",
             f"  - reproduce: `{run['command']}`",
+        ]
+    if len(used_runs) > 1:
+        files = " ".join(_shown_path(Path(run["results_file"])) for run in used_runs)
+        out += [
+            f"- this report, from those result files: "
+            f"`python bench/run.py --report-only --merge {files}`"
         ]
     out += [""]
 
