@@ -30,6 +30,7 @@ from .pipeline import SegmentationResult, run_segmentation
 from .planted import PLANTED_TYPES, make_planted_rfm
 from .profiles import profile_segments
 from .segments import fit_segments, pca_components
+from .silhouette import silhouette_scores
 
 __all__ = [
     "ALGORITHMS",
@@ -52,5 +53,6 @@ __all__ = [
     "profile_segments",
     "run_segmentation",
     "selected_k",
+    "silhouette_scores",
     "validate_config",
 ]

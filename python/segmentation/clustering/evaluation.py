@@ -5,18 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.cluster import DBSCAN
-from sklearn.metrics import (
-    adjusted_rand_score,
-    calinski_harabasz_score,
-    davies_bouldin_score,
-    silhouette_score,
-)
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score
 
 from ._progress import Log, say, timed
 from .algorithms import (
     STREAM_FIT_SAMPLE,
     STREAM_SILHOUETTE,
     STREAM_STABILITY,
+    adjusted_rand,
     centroids,
     cut_tree_into,
     fit_centroid_model,
@@ -31,6 +27,7 @@ from .algorithms import (
 )
 from .config import SegmentationConfig, validate_config
 from .features import feature_matrix
+from .silhouette import silhouette_scores
 
 EVALUATION_COLUMNS = (
     "algorithm",
@@ -83,6 +80,8 @@ def evaluate_k(X: pd.DataFrame, config: SegmentationConfig, log: Log | None = No
             their cluster's mean (so it grows with ``fit_sample_size``).
         silhouette: mean silhouette on a seeded sample of ``silhouette_sample_size``
             customers, the same customers for every k; -1..1, higher is better.
+            Exact (scikit-learn's definition), every k in one pass over the sample's
+            distances (:func:`silhouette_scores`).
         calinski_harabasz (higher is better), davies_bouldin (lower is better).
         stability_ari: for each of ``stability_resamples`` seeded bootstrap resamples
             (draws with replacement) of the evaluated customers, refit with the same k
@@ -141,15 +140,18 @@ def _evaluate(values: np.ndarray, config: SegmentationConfig, log: Log | None) -
 
     labels_by_k = _sweep(sample, ks, algorithm, config, log)
     stability = _stability(sample, ks, labels_by_k, algorithm, config, log)
+    with timed(log, f"silhouettes of k = {ks[0]}..{ks[-1]} on {silhouette_positions.size:,}"):
+        silhouette = _silhouettes(sample, labels_by_k, silhouette_positions)
     rows = []
     for k in ks:
         with timed(log, f"k={k} scored"):
-            metrics = _metrics(sample, labels_by_k[k], silhouette_positions)
+            metrics = _metrics(sample, labels_by_k[k])
         rows.append(
             {
                 "algorithm": algorithm,
                 "k": k,
                 **metrics,
+                "silhouette": silhouette[k],
                 "stability_ari": stability.get(k, np.nan),
                 "n_customers": n,
                 "fit_sample_size": m,
@@ -216,34 +218,38 @@ def _stability(
                 else:
                     _, centres = fit_centroid_model(boot, k, algorithm, config)
                 predicted = nearest_centre(sample, centres)
-                scores[k].append(adjusted_rand_score(labels_by_k[k], predicted))
+                scores[k].append(adjusted_rand(labels_by_k[k], predicted))
     return {k: float(np.mean(values)) for k, values in scores.items()}
 
 
-def _metrics(
-    values: np.ndarray, labels: np.ndarray, silhouette_positions: np.ndarray
-) -> dict[str, float]:
-    """Inertia, silhouette, Calinski-Harabasz, Davies-Bouldin of one partition."""
+def _scorable(labels: np.ndarray) -> bool:
+    """Whether the silhouette and the other indices are defined: 2..n-1 distinct labels."""
+    return 2 <= np.unique(labels).size <= labels.size - 1
+
+
+def _silhouettes(
+    values: np.ndarray, labels_by_k: dict[int, np.ndarray], silhouette_positions: np.ndarray
+) -> dict[int, float]:
+    """Mean silhouette of each partition on the same sampled customers (NaN where a
+    partition, or its sample, has too few or too many clusters), in one pass."""
+    sampled = {k: labels[silhouette_positions] for k, labels in labels_by_k.items()}
+    scorable = [
+        k for k, labels in labels_by_k.items() if _scorable(labels) and _scorable(sampled[k])
+    ]
+    scores = silhouette_scores(values[silhouette_positions], [sampled[k] for k in scorable])
+    by_k = dict(zip(scorable, scores, strict=True))
+    return {k: by_k.get(k, np.nan) for k in labels_by_k}
+
+
+def _metrics(values: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Inertia, Calinski-Harabasz, Davies-Bouldin of one partition (labels 0..k-1)."""
     k = int(labels.max()) + 1 if labels.size else 0
     centres = centroids(values, labels, k)
     inertia = float(((values - centres[labels]) ** 2).sum()) if k else np.nan
-    n_labels = np.unique(labels).size
-    if not 2 <= n_labels <= values.shape[0] - 1:
-        return {
-            "inertia": inertia,
-            "silhouette": np.nan,
-            "calinski_harabasz": np.nan,
-            "davies_bouldin": np.nan,
-        }
-    sampled_labels = labels[silhouette_positions]
-    silhouette = (
-        float(silhouette_score(values[silhouette_positions], sampled_labels))
-        if 2 <= np.unique(sampled_labels).size <= sampled_labels.size - 1
-        else np.nan
-    )
+    if not _scorable(labels):
+        return {"inertia": inertia, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
     return {
         "inertia": inertia,
-        "silhouette": silhouette,
         "calinski_harabasz": float(calinski_harabasz_score(values, labels)),
         "davies_bouldin": float(davies_bouldin_score(values, labels)),
     }
@@ -294,7 +300,11 @@ def _evaluate_dbscan(
     if k:
         # Clusters renumbered 0..k-1 among the clustered customers.
         _, dense = np.unique(labels[clustered], return_inverse=True)
-        metrics = _metrics(sample[clustered], dense.astype(np.int64), silhouette_positions)
+        dense = dense.astype(np.int64)
+        metrics = {
+            **_metrics(sample[clustered], dense),
+            "silhouette": _silhouettes(sample[clustered], {k: dense}, silhouette_positions)[k],
+        }
     else:
         metrics = dict.fromkeys(
             ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin"), np.nan
