@@ -62,6 +62,9 @@ class SegmentationConfig:
         k_selection_sample_size: customers the k sweep fits on; above this the sweep
             uses a seeded sample and only the final fit sees every customer.
         stability_resamples: bootstrap resamples per k for ``stability_ari``; 0 skips it.
+            Each resample draws min(customers evaluated, 5,000) customers with
+            replacement and refits the same k (k-means: min(``n_init``, 3) seeded
+            starts); the exact definition is in :func:`evaluate_k`.
         agglomerative_max_fit_size: Ward needs memory quadratic in the customers
             (8 bytes x n^2 / 2: 400 MB at 10,000). Above it, Ward is fitted on a seeded
             sample of this size and every other customer joins its nearest cluster
