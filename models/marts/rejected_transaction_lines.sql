@@ -8,29 +8,25 @@ classified as (
 
 ),
 
-with_line_text as (
-
-    select
-        *,
-        {{ csv_line([
-            'invoice_no', 'stock_code', 'description', 'quantity_text',
-            'invoice_date_text', 'unit_price_text', 'customer_id_text', 'country',
-        ]) }} as rebuilt_line
-    from classified
-    where reason <> 'kept'
-
-),
-
 rejected as (
 
     -- malformed lines always show their text: as read when it could not be split,
-    -- else the values as found joined back into a line
+    -- else the eight values as found joined back into a line
     select
-        * exclude (rebuilt_line) replace (
-            case when reason = 'malformed' then coalesce(raw_line, rebuilt_line) end as raw_line
+        * replace (
+            case
+                when reason = 'malformed' then coalesce(
+                        raw_line,
+                        {{ csv_line([
+                            'invoice_no', 'stock_code', 'description', 'quantity_text',
+                            'invoice_date_text', 'unit_price_text', 'customer_id_text', 'country',
+                        ]) }}
+                    )
+            end as raw_line
         ),
         {{ run_stamp() }}
-    from with_line_text
+    from classified
+    where reason <> 'kept'
 
 )
 

@@ -28,7 +28,6 @@ the problem.
 
 from __future__ import annotations
 
-import codecs
 import glob
 import gzip
 import os
@@ -64,6 +63,9 @@ FORMATS: dict[str, str] = {
     ".parquet": "parquet",
     ".xlsx": "xlsx",
 }
+
+#: Where :func:`transaction_lines_query` copies CSV lines when not told otherwise.
+TEMPORARY_LINES_TABLE = "temp.main.transaction_csv_lines"
 
 # Splitting a CSV line inside DuckDB: commas outside double quotes become this
 # separator, then the line is split on it. A unit separator never occurs in
@@ -186,50 +188,121 @@ def _csv_header(path: str, encoding: str) -> list[str]:
 
 def _csv_lines_sql(path: str, encoding: str) -> str:
     return (
-        f"read_csv({_quote(path)}, columns = {{'line': 'VARCHAR'}}, header = false, "
+        f"read_csv({_quote(os.path.abspath(path))}, columns = {{'line': 'VARCHAR'}}, "
+        "header = false, "
         "delim = '\\0', quote = '', escape = '', auto_detect = false, "
         f"encoding = '{encoding}', strict_mode = false)"
     )
 
 
-def _csv_relation_sql(path: str, encoding: str, header: HeaderMap) -> str:
-    """SQL turning every physical line after the header into one row of text fields."""
-    # Fast path: a line without quotes splits on commas. Otherwise commas outside
-    # quotes (the odd segments when splitting on the quote character) become the
-    # separator; an odd number of quotes means a quote was never closed.
+def _store_lines(con: duckdb.DuckDBPyConnection, table: str, path: str) -> tuple[int, int]:
+    """Append the file's physical lines to ``table``; return the rowids of its first and
+    last line.
+
+    A table's rowids follow insertion order, and DuckDB keeps the file's order while
+    it reads and inserts in parallel (``preserve_insertion_order``, on by default), so
+    rowid minus the first rowid is the line's position in the file.
+
+    The file is read as UTF-8; DuckDB refuses a byte sequence that is not UTF-8 (and
+    the failed insert leaves the table as it was), and then the file is read as
+    Latin-1, which decodes any byte: the widely shared CSV copy of the UCI file needs it.
+    """
+
+    def count() -> int:
+        return int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
+
+    first = count()
+    # Lines are nearly all distinct, so DuckDB's default string compression (a
+    # dictionary plus FSST) gains little and is the slowest part of the copy; zstd
+    # writes them about 1.5 times faster and smaller.
+    previous = con.execute("select current_setting('force_compression')").fetchall()[0][0]
+    con.execute("set force_compression = 'zstd'")
+    try:
+        try:
+            con.execute(f"insert into {table} select line from {_csv_lines_sql(path, 'utf-8')}")
+        except duckdb.InvalidInputException as error:
+            if "unicode" not in str(error).lower():
+                raise
+            con.execute(f"insert into {table} select line from {_csv_lines_sql(path, 'latin-1')}")
+    except duckdb.Error as error:
+        raise TransactionFileError(
+            f"transactions file '{path}': unreadable ({_first_line(error)})"
+        ) from error
+    finally:
+        con.execute(f"set force_compression = {_quote(str(previous))}")
+    return first, count() - 1
+
+
+def _prepare_lines_table(con: duckdb.DuckDBPyConnection, table: str, fmt: str) -> None:
+    """An empty ``table`` for a CSV export's lines; no table for other formats (so a
+    warehouse that once read a CSV does not keep its lines after reading Parquet)."""
+    if fmt != "csv":
+        con.execute(f"drop table if exists {table}")
+        return
+    setting = "select current_setting('preserve_insertion_order')"
+    if not con.execute(setting).fetchall()[0][0]:
+        raise TransactionFileError(
+            "DuckDB setting preserve_insertion_order is false; the CSV loader numbers "
+            "lines by their order in the file and needs it true (remove it from the "
+            "profile's settings)"
+        )
+    con.execute(f"create or replace table {table} (line varchar)")
+
+
+def _stored_lines_sql(table: str, rowids: tuple[int, int]) -> str:
+    """``(line_number, line)`` for the lines :func:`_store_lines` put in ``table``."""
+    first, last = rowids
+    return f"""select rowid - {first} + 1 as line_number, line
+            from {table}
+            where rowid between {first} and {last}"""
+
+
+def _csv_relation_sql(path: str, header: HeaderMap, numbered_lines: str) -> str:
+    """SQL turning every physical line after the header into one row of text fields.
+
+    ``numbered_lines`` is SQL giving ``(line_number, line)`` for the file's lines.
+    """
+    # Fast path: a line without quotes splits on commas (most lines; nothing to
+    # unquote). Otherwise commas outside quotes (the odd segments when splitting on
+    # the quote character) become the separator, and each field that is quoted loses
+    # its quotes and has its doubled quotes undoubled; an odd number of quotes means
+    # a quote was never closed.
     split = f"""
         case
             when line is null then null
             when not contains(line, '"') then string_split(line, ',')
             when (length(line) - length(replace(line, '"', ''))) % 2 = 1 then null
-            else string_split(
-                array_to_string(
-                    list_transform(
-                        string_split(line, '"'),
-                        lambda segment, i: if(i % 2 = 1,
-                            replace(segment, ',', {_FIELD_SEPARATOR}),
-                            segment)
+            else list_transform(
+                string_split(
+                    array_to_string(
+                        list_transform(
+                            string_split(line, '"'),
+                            lambda segment, i: if(i % 2 = 1,
+                                replace(segment, ',', {_FIELD_SEPARATOR}),
+                                segment)
+                        ),
+                        '"'
                     ),
-                    '"'
+                    {_FIELD_SEPARATOR}
                 ),
-                {_FIELD_SEPARATOR}
+                lambda value: if(
+                    length(value) >= 2 and starts_with(value, '"') and ends_with(value, '"'),
+                    replace(value[2:-2], '""', '"'),
+                    value
+                )
             )
         end"""
 
     def field(canonical: str) -> str:
-        raw = f"fields[{header.positions[canonical]}]"
-        unquoted = (
-            f"case when length({raw}) >= 2 and starts_with({raw}, '\"') "
-            f"and ends_with({raw}, '\"') "
-            f"then replace({raw}[2:-2], '\"\"', '\"') else {raw} end"
+        return (
+            f"case when parse_error is null then fields[{header.positions[canonical]}] end "
+            f"as {canonical}"
         )
-        return f"case when parse_error is null then {unquoted} end as {canonical}"
 
     columns = ",\n            ".join(field(c) for c in CANONICAL_COLUMNS)
     return f"""
         with lines as (
-            select row_number() over () as line_number, line
-            from {_csv_lines_sql(path, encoding)}
+            {numbered_lines}
         ),
         split as (
             select line_number, line, {split} as fields
@@ -259,23 +332,12 @@ def _csv_relation_sql(path: str, encoding: str, header: HeaderMap) -> str:
     """
 
 
-def _detect_encoding(path: str) -> str:
-    """UTF-8 if every byte of the file decodes as UTF-8, else Latin-1.
-
-    Latin-1 decodes any byte sequence, so it is the fallback the widely shared
-    CSV copy of the UCI file needs. The check streams the file in chunks; pure
-    ASCII (most exports) takes CPython's fast path.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _header_encoding(path: str) -> str:
+    """UTF-8 if the header line decodes as UTF-8, else Latin-1 (which decodes any byte)."""
     try:
-        with _open_bytes(path) as handle:
-            while chunk := handle.read(1 << 24):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+        _read_header_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         return "latin-1"
-    except (OSError, EOFError) as error:
-        raise TransactionFileError(f"transactions file '{path}': unreadable ({error})") from error
     return "utf-8"
 
 
@@ -313,7 +375,7 @@ def _parquet_relation_sql(con: duckdb.DuckDBPyConnection, path: str) -> str:
             {columns},
             cast(null as varchar) as parse_error,
             cast(null as varchar) as raw_line
-        from read_parquet({_quote(path)}, file_row_number = true)
+        from read_parquet({_quote(os.path.abspath(path))}, file_row_number = true)
     """
 
 
@@ -389,21 +451,36 @@ def _quote_identifier(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def load_transaction_lines(con: duckdb.DuckDBPyConnection, path: str) -> duckdb.DuckDBPyRelation:
-    """Return a relation with one text row per data line of ``path`` (file or glob).
+def transaction_lines_query(
+    con: duckdb.DuckDBPyConnection, path: str, *, lines_table: str | None = None
+) -> str:
+    """Return SQL selecting one text row per data line of ``path`` (file or glob).
+
+    A CSV file's physical lines are first copied into ``lines_table`` (one text
+    column, replaced if it exists; rowids number the lines), and the query splits them
+    from there: one fast parallel pass, after which DuckDB splits and casts on every
+    core (numbering lines while reading the file would keep everything after it on
+    one thread). Parquet files are read in place, by absolute path. Either way the SQL
+    stands on its own and can back a view (the files a glob matched are fixed when this
+    runs), unless ``lines_table`` is None: then the lines go to a temporary table,
+    which lives as long as ``con``. Excel workbooks are read through pandas and
+    registered on ``con``; their SQL is valid only on ``con`` (see
+    :func:`reads_files_directly`).
 
     Parameters
     ----------
     con:
-        The DuckDB connection to build the relation on (in dbt, the Python
-        model's ``session``).
+        The DuckDB connection the checks run on (in dbt, the Python model's ``session``).
     path:
         A ``.csv``, ``.csv.gz``, ``.parquet`` or ``.xlsx`` file, or a glob of
         files of one of those formats.
+    lines_table:
+        Where to copy CSV lines to: a table name, schema-qualified if need be; dropped
+        for other formats. None: the temporary table ``transaction_csv_lines``.
 
     Returns
     -------
-    A relation with the columns in :data:`OUTPUT_COLUMNS`, all text except
+    A query with the columns in :data:`OUTPUT_COLUMNS`, all text except
     ``line_number`` (BIGINT).
 
     Raises
@@ -415,11 +492,16 @@ def load_transaction_lines(con: duckdb.DuckDBPyConnection, path: str) -> duckdb.
     files = resolve_files(path)
     fmt = file_format(files[0])
     parts: list[str] = []
+    if lines_table is None:
+        lines_table = TEMPORARY_LINES_TABLE
+        con.execute(f"create or replace temp table {lines_table} (line varchar)")
+    else:
+        _prepare_lines_table(con, lines_table, fmt)
     for file in files:
         if fmt == "csv":
-            encoding = _detect_encoding(file)
-            header = map_header(file, _csv_header(file, encoding))
-            parts.append(_csv_relation_sql(file, encoding, header))
+            header = map_header(file, _csv_header(file, _header_encoding(file)))
+            numbered = _stored_lines_sql(lines_table, _store_lines(con, lines_table, file))
+            parts.append(_csv_relation_sql(file, header, numbered))
         elif fmt == "parquet":
             parts.append(_parquet_relation_sql(con, file))
         else:
@@ -427,8 +509,19 @@ def load_transaction_lines(con: duckdb.DuckDBPyConnection, path: str) -> duckdb.
             name = f"_excel_lines_{len(parts)}"
             con.register(name, frame)
             parts.append(f"select * from {name}")
-    relation = con.sql("\nunion all by name\n".join(f"({p})" for p in parts))
-    relation = relation.select(", ".join(OUTPUT_COLUMNS))
-    if not relation.limit(1).fetchall():
+    union = "\nunion all by name\n".join(f"({p})" for p in parts)
+    query = f"select {', '.join(OUTPUT_COLUMNS)}\nfrom (\n{union}\n)"
+    if not con.sql(query).limit(1).fetchall():
         raise TransactionFileError(f"transactions file '{path}': has a header but no data lines")
-    return relation
+    return query
+
+
+def reads_files_directly(path: str) -> bool:
+    """True when :func:`transaction_lines_query` for ``path`` reads the file(s) itself
+    (CSV, Parquet), false when it reads frames registered on the connection (Excel)."""
+    return file_format(path) != "xlsx"
+
+
+def load_transaction_lines(con: duckdb.DuckDBPyConnection, path: str) -> duckdb.DuckDBPyRelation:
+    """Return :func:`transaction_lines_query` for ``path`` as a relation on ``con``."""
+    return con.sql(transaction_lines_query(con, path))

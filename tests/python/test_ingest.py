@@ -10,7 +10,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from segmentation.ingest import OUTPUT_COLUMNS, TransactionFileError, load_transaction_lines
+from segmentation.ingest import (
+    OUTPUT_COLUMNS,
+    TransactionFileError,
+    load_transaction_lines,
+    transaction_lines_query,
+)
 
 UCI_HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
 II_HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"
@@ -203,6 +208,48 @@ def test_a_glob_reads_every_matching_file_with_its_own_line_numbers(tmp_path):
     assert len(rows) == 3
     assert sorted(rows["line_number"].tolist()) == [2, 2, 3]
     assert rows["source_file"].nunique() == 2
+
+
+def numbered_lines(count: int) -> list[str]:
+    """Data lines whose InvoiceNo is the line's own number in the file (header = 1)."""
+    return [f"{n},A,d,1,2011-01-01 10:00:00,1.0,1,UK" for n in range(2, count + 2)]
+
+
+def test_line_numbers_follow_the_file_when_duckdb_reads_it_on_every_core(tmp_path):
+    # large enough for many of DuckDB's read buffers and row groups
+    lines = numbered_lines(400_000)
+    lines[250_000] = "broken,line"
+    rows = load(write_csv(tmp_path / "big.csv", UCI_HEADER, lines))
+    good = rows[rows["parse_error"].isna()]
+    assert len(rows) == 400_000
+    assert (good["invoice_no"].astype(int) == good["line_number"]).all()
+    assert rows.loc[rows["parse_error"].notna(), "line_number"].tolist() == [250_002]
+
+
+def test_a_latin1_byte_late_in_the_file_reads_the_whole_file_as_latin1_once(tmp_path):
+    lines = [
+        *numbered_lines(300_000),
+        "536365,85123A,CAF\xc9 MUG,6,12/1/2010 8:26,2.55,17850,France",
+    ]
+    rows = load(write_csv(tmp_path / "late.csv", UCI_HEADER, lines, encoding="latin-1"))
+    assert len(rows) == 300_001
+    assert rows["line_number"].is_unique
+    assert rows["description"].iloc[-1] == "CAF\xc9 MUG"
+
+
+def test_csv_lines_copied_to_a_named_table_back_a_query_that_outlives_the_load(tmp_path):
+    database = tmp_path / "w.duckdb"
+    csv = write_csv(tmp_path / "t.csv", UCI_HEADER, GOOD_LINES)
+    with duckdb.connect(str(database)) as con:
+        query = transaction_lines_query(con, str(csv), lines_table="main.csv_lines")
+        con.execute(f"create view lines as {query}")
+    with duckdb.connect(str(database)) as con:
+        assert con.execute("select count(*) from lines").fetchall() == [(3,)]
+        parquet = tmp_path / "t.parquet"
+        con.execute(f"copy (select * from lines) to '{parquet}'")
+        transaction_lines_query(con, str(parquet), lines_table="main.csv_lines")
+        tables = con.execute("select table_name from duckdb_tables()").fetchall()
+    assert ("csv_lines",) not in tables
 
 
 # ---------------------------------------------------------------- unusable files

@@ -4,21 +4,21 @@
     cast counts as invalid, not as null. -#}
 
 {%- set profiled_columns = [
-    {'name': 'invoice_no', 'source': 'InvoiceNo', 'text': 'invoice_no', 'numeric': false},
-    {'name': 'stock_code', 'source': 'StockCode', 'text': 'stock_code', 'numeric': false},
-    {'name': 'description', 'source': 'Description', 'text': 'description', 'numeric': false},
+    {'name': 'invoice_no', 'source': 'InvoiceNo', 'text': none, 'numeric': false},
+    {'name': 'stock_code', 'source': 'StockCode', 'text': none, 'numeric': false},
+    {'name': 'description', 'source': 'Description', 'text': none, 'numeric': false},
     {'name': 'quantity', 'source': 'Quantity', 'text': 'quantity_text', 'numeric': true},
     {'name': 'invoiced_at', 'source': 'InvoiceDate', 'text': 'invoice_date_text', 'numeric': false},
     {'name': 'unit_price', 'source': 'UnitPrice', 'text': 'unit_price_text', 'numeric': true},
     {'name': 'customer_id', 'source': 'CustomerID', 'text': 'customer_id_text', 'numeric': true},
-    {'name': 'country', 'source': 'Country', 'text': 'country', 'numeric': false},
+    {'name': 'country', 'source': 'Country', 'text': none, 'numeric': false},
 ] -%}
 
 with
 
 lines as (
 
-    select * from {{ ref('stg_transactions') }}
+    select * from {{ ref('int_transaction_lines_parsed') }}
     where parse_error is null
 
 ),
@@ -31,7 +31,15 @@ stats as (
     {% for column in profiled_columns %}
         typeof(any_value({{ column.name }})) as {{ column.name }}__data_type,
         count({{ column.name }}) as {{ column.name }}__non_null_count,
-        count(nullif(trim({{ column.text }}), '')) as {{ column.name }}__present_count,
+        {% if column.text -%}
+            -- present = cast, plus text found where the value did not cast (the text is
+            -- kept wherever the typed value is NULL)
+            count({{ column.name }})
+            + count(case when {{ column.name }} is null then nullif(trim({{ column.text }}), '') end)
+                as {{ column.name }}__present_count,
+        {%- else -%}
+            count(nullif(trim({{ column.name }}), '')) as {{ column.name }}__present_count,
+        {%- endif %}
         count(distinct {{ column.name }}) as {{ column.name }}__distinct_count,
         cast(min({{ column.name }}) as varchar) as {{ column.name }}__min_value,
         cast(max({{ column.name }}) as varchar) as {{ column.name }}__max_value,

@@ -1,0 +1,48 @@
+{#- The lines that repeat an earlier line: all eight source values equal. The first
+    copy is not listed (it is kept); every later copy is, once. Only lines that passed
+    the earlier rules (not malformed, with a customer) take part. -#}
+
+with
+
+candidates as (
+
+    select
+        *,
+        hash(
+            invoice_no, stock_code, description, quantity,
+            invoiced_at, unit_price, customer_id, country
+        ) as row_hash
+    from {{ ref('int_transaction_lines_parsed') }}
+    where malformed_detail is null and customer_id is not null
+
+),
+
+repeated_hashes as (
+
+    -- only lines sharing a hash with another line can be copies
+    select row_hash
+    from candidates
+    group by row_hash
+    having count(*) > 1
+
+),
+
+later_copies as (
+
+    -- exact comparison of all eight values among them (a hash collision cannot make
+    -- a line a duplicate); the earliest line of each set is the one kept
+    select
+        source_file,
+        line_number
+    from candidates
+    where row_hash in (select repeated_hashes.row_hash from repeated_hashes)
+    qualify row_number() over (
+            partition by
+                invoice_no, stock_code, description, quantity,
+                invoiced_at, unit_price, customer_id, country
+            order by source_file, line_number
+        ) > 1
+
+)
+
+select * from later_copies

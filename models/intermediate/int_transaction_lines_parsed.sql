@@ -1,0 +1,55 @@
+{#- Every staged line, typed, stored once, with why it is malformed when it is.
+    The one table every line is written to: the rules after this read it, not the file. -#}
+
+with
+
+lines as (
+
+    select * from {{ ref('stg_transactions') }}
+
+),
+
+checked as (
+
+    select
+        *,
+        case
+            when parse_error is not null then parse_error
+            when invoiced_at is null then 'InvoiceDate does not parse: ' || coalesce(invoice_date_text, 'empty')
+            when quantity is null then 'Quantity is not a whole number: ' || coalesce(quantity_text, 'empty')
+            when unit_price is null then 'UnitPrice is not a number: ' || coalesce(unit_price_text, 'empty')
+            when customer_id is null and not is_customer_id_missing
+                then 'CustomerID is not a whole number: ' || customer_id_text
+        end as malformed_detail
+    from lines
+
+),
+
+parsed as (
+
+    select
+        source_file,
+        line_number,
+        malformed_detail,
+        parse_error,
+        invoice_no,
+        stock_code,
+        description,
+        quantity,
+        invoiced_at,
+        unit_price,
+        customer_id,
+        country,
+        -- the text as found on malformed lines (to show them as read) and wherever the
+        -- typed value is NULL (missing, or it did not cast); elsewhere the typed value
+        -- says it all, and storing text for every line would double the writing
+        case when malformed_detail is not null or customer_id is null then customer_id_text end as customer_id_text,
+        case when malformed_detail is not null or quantity is null then quantity_text end as quantity_text,
+        case when malformed_detail is not null or unit_price is null then unit_price_text end as unit_price_text,
+        case when malformed_detail is not null or invoiced_at is null then invoice_date_text end as invoice_date_text,
+        raw_line
+    from checked
+
+)
+
+select * from parsed
