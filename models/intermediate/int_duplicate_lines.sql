@@ -2,26 +2,24 @@
     copy is not listed (it is kept); every later copy is, once. Only lines that passed
     the earlier rules (not malformed, with a customer) take part. -#}
 
+{%- set eight_values -%}
+    invoice_no, stock_code, description, quantity, invoiced_at, unit_price, customer_id, country
+{%- endset -%}
+
+{%- set takes_part -%}
+    malformed_detail is null and customer_id is not null
+{%- endset -%}
+
 with
-
-candidates as (
-
-    select
-        *,
-        hash(
-            invoice_no, stock_code, description, quantity,
-            invoiced_at, unit_price, customer_id, country
-        ) as row_hash
-    from {{ ref('int_transaction_lines_parsed') }}
-    where malformed_detail is null and customer_id is not null
-
-),
 
 repeated_hashes as (
 
-    -- only lines sharing a hash with another line can be copies
-    select row_hash
-    from candidates
+    -- only lines sharing a hash of their eight values with another line can be copies;
+    -- the lines are read twice rather than once into a shared set, which would hold
+    -- every line in memory
+    select hash({{ eight_values }}) as row_hash
+    from {{ ref('int_transaction_lines_parsed') }}
+    where {{ takes_part }}
     group by row_hash
     having count(*) > 1
 
@@ -34,12 +32,12 @@ later_copies as (
     select
         source_file,
         line_number
-    from candidates
-    where row_hash in (select repeated_hashes.row_hash from repeated_hashes)
+    from {{ ref('int_transaction_lines_parsed') }}
+    where
+        {{ takes_part }}
+        and hash({{ eight_values }}) in (select repeated_hashes.row_hash from repeated_hashes)
     qualify row_number() over (
-            partition by
-                invoice_no, stock_code, description, quantity,
-                invoiced_at, unit_price, customer_id, country
+            partition by {{ eight_values }}
             order by source_file, line_number
         ) > 1
 

@@ -40,13 +40,14 @@ parsed as (
         unit_price,
         customer_id,
         country,
-        -- the text as found on malformed lines (to show them as read) and wherever the
-        -- typed value is NULL (missing, or it did not cast); elsewhere the typed value
-        -- says it all, and storing text for every line would double the writing
-        case when malformed_detail is not null or customer_id is null then customer_id_text end as customer_id_text,
-        case when malformed_detail is not null or quantity is null then quantity_text end as quantity_text,
-        case when malformed_detail is not null or unit_price is null then unit_price_text end as unit_price_text,
-        case when malformed_detail is not null or invoiced_at is null then invoice_date_text end as invoice_date_text,
+        -- the text as found (NULL for an empty field) on malformed lines, to show them
+        -- as read, and wherever the typed value is NULL (missing, or it did not cast);
+        -- elsewhere the typed value says it all, and text for every line would double
+        -- what the build writes
+        case when malformed_detail is not null or customer_id is null then nullif(customer_id_text, '') end as customer_id_text,
+        case when malformed_detail is not null or quantity is null then nullif(quantity_text, '') end as quantity_text,
+        case when malformed_detail is not null or unit_price is null then nullif(unit_price_text, '') end as unit_price_text,
+        case when malformed_detail is not null or invoiced_at is null then nullif(invoice_date_text, '') end as invoice_date_text,
         raw_line
     from checked
 

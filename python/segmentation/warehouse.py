@@ -23,8 +23,11 @@ must exist.
 
 from __future__ import annotations
 
+import atexit
+import importlib
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -93,10 +96,40 @@ except ImportError:  # pragma: no cover
     BasePlugin = object  # type: ignore[assignment,misc]
 
 
+#: Imported in the background while dbt starts (see :func:`warm_imports`).
+WARM_MODULES = ("segmentation.clustering",)
+
+
+def warm_imports(modules: tuple[str, ...] = WARM_MODULES) -> threading.Thread:
+    """Import ``modules`` on a background thread; return the thread.
+
+    scikit-learn and SciPy take about a second to import, and the first Python model
+    that needs them would otherwise wait for it. Started when dbt starts, the import
+    runs while DuckDB works on the SQL models (which release Python's lock), so it is
+    done by the time the clustering runs; importing a module that is still being
+    imported simply waits for it. The process waits for the thread before it exits,
+    so a short dbt command never ends in the middle of an import.
+    """
+
+    def run() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except Exception:  # the model that imports it will report the error
+                return
+
+    thread = threading.Thread(target=run, name="warm-imports", daemon=True)
+    thread.start()
+    atexit.register(thread.join)
+    return thread
+
+
 class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
-    """dbt-duckdb plugin: make sure the work file's folder exists before dbt opens it."""
+    """dbt-duckdb plugin: make sure the work file's folder exists before dbt opens it,
+    and import the clustering stack in the background (:func:`warm_imports`)."""
 
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         path = getattr(self.creds, "path", None)
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        warm_imports()

@@ -23,7 +23,7 @@ lines as (
 
 ),
 
--- one pass over the lines computes every column's statistics
+-- one pass over the lines computes every column's statistics but the distinct counts
 stats as (
 
     select
@@ -40,7 +40,6 @@ stats as (
         {%- else -%}
             count(nullif(trim({{ column.name }}), '')) as {{ column.name }}__present_count,
         {%- endif %}
-        count(distinct {{ column.name }}) as {{ column.name }}__distinct_count,
         cast(min({{ column.name }}) as varchar) as {{ column.name }}__min_value,
         cast(max({{ column.name }}) as varchar) as {{ column.name }}__max_value,
         {% if column.numeric -%}
@@ -54,6 +53,30 @@ stats as (
         {%- endif %}{{ "," if not loop.last }}
     {% endfor %}
     from lines
+
+),
+
+-- each distinct count on its own reads one column; inside the pass above, DuckDB would
+-- first copy every column of every line aside to count them
+distinct_counts as (
+
+    select
+    {% for column in profiled_columns %}
+            (
+                select count(distinct {{ column.name }}) from {{ ref('int_transaction_lines_parsed') }}
+                where parse_error is null
+            ) as {{ column.name }}__distinct_count{{ "," if not loop.last }}
+    {% endfor %}
+
+),
+
+measures as (
+
+    select
+        stats.*,
+        distinct_counts.*
+    from stats
+    cross join distinct_counts
 
 ),
 
@@ -77,7 +100,7 @@ profiles as (
             {{ column.name }}__quartiles[1] as p25,
             {{ column.name }}__quartiles[2] as p50,
             {{ column.name }}__quartiles[3] as p75
-        from stats
+        from measures
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
