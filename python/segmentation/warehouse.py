@@ -116,7 +116,7 @@ def warm_imports(modules: tuple[str, ...] = WARM_MODULES) -> threading.Thread:
             try:
                 importlib.import_module(module)
             except Exception:  # the model that imports it will report the error
-                return
+                continue
 
     thread = threading.Thread(target=run, name="warm-imports", daemon=True)
     thread.start()
