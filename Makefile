@@ -43,9 +43,10 @@ report: $(VENV)/.installed
 	PYTHONPATH=python $(BIN)/python -m segmentation.report --out reports/segmentation_report.html
 
 ## bench: dbt build vs plain pandas + scikit-learn vs a bare DuckDB query at 0.5M, 5M and 50M
-## lines, CSV and Parquet; writes BENCHMARKS.md (long: the 50M cells take most of an hour)
+## lines, CSV and Parquet; writes BENCHMARKS.md (long: the 50M cells take most of an hour).
+## Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS='--sizes 5M --formats csv'
 bench: $(VENV)/.installed
-	PYTHONPATH=python $(BIN)/python bench/run.py
+	PYTHONPATH=python $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf target logs $(VENV)

@@ -44,10 +44,18 @@ parsed as (
         -- as read, and wherever the typed value is NULL (missing, or it did not cast);
         -- elsewhere the typed value says it all, and text for every line would double
         -- what the build writes
-        case when malformed_detail is not null or customer_id is null then nullif(customer_id_text, '') end as customer_id_text,
-        case when malformed_detail is not null or quantity is null then nullif(quantity_text, '') end as quantity_text,
-        case when malformed_detail is not null or unit_price is null then nullif(unit_price_text, '') end as unit_price_text,
-        case when malformed_detail is not null or invoiced_at is null then nullif(invoice_date_text, '') end as invoice_date_text,
+        case
+            when malformed_detail is not null or customer_id is null then nullif(customer_id_text, '')
+        end as customer_id_text,
+        case
+            when malformed_detail is not null or quantity is null then nullif(quantity_text, '')
+        end as quantity_text,
+        case
+            when malformed_detail is not null or unit_price is null then nullif(unit_price_text, '')
+        end as unit_price_text,
+        case
+            when malformed_detail is not null or invoiced_at is null then nullif(invoice_date_text, '')
+        end as invoice_date_text,
         raw_line
     from checked
 

@@ -21,6 +21,10 @@ quote becomes a row with ``parse_error`` set, so the downstream row accounting
 adds up to the number of data lines in the file. Casting (dates, numbers) is left
 to the staging model, where a value that does not cast is visible as such.
 
+A CSV file is split by DuckDB, not by Python: its physical lines are copied into a
+one-column table (their rowids are the line numbers), and SQL splits each line at
+the commas outside quotes, so DuckDB does all per-line work on every core.
+
 A file that cannot be used at all (missing, empty, unreadable, a required column
 absent) raises :class:`TransactionFileError` with a message naming the file and
 the problem.
