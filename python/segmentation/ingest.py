@@ -184,8 +184,14 @@ def _read_header_bytes(path: str) -> bytes:
     return first
 
 
-def _csv_header(path: str, encoding: str) -> list[str]:
-    text = _read_header_bytes(path).decode(encoding, errors="replace")
+def _csv_header(path: str) -> list[str]:
+    """The header's field names: UTF-8 if the line decodes as UTF-8, else Latin-1
+    (which decodes any byte; the file's own encoding is found when it is read)."""
+    first = _read_header_bytes(path)
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError:
+        text = first.decode("latin-1")
     text = text.lstrip("\ufeff").rstrip("\r\n")
     return [field.strip().strip('"') for field in text.split(",")]
 
@@ -237,9 +243,12 @@ def _store_lines(con: duckdb.DuckDBPyConnection, table: str, path: str) -> tuple
     return first, count() - 1
 
 
-def _prepare_lines_table(con: duckdb.DuckDBPyConnection, table: str, fmt: str) -> None:
-    """An empty ``table`` for a CSV export's lines; no table for other formats (so a
-    warehouse that once read a CSV does not keep its lines after reading Parquet)."""
+def _prepare_lines_table(
+    con: duckdb.DuckDBPyConnection, table: str, fmt: str, *, temporary: bool
+) -> None:
+    """An empty ``table`` (a temporary one if ``temporary``) for a CSV export's lines;
+    no table for other formats (so a warehouse that once read a CSV does not keep its
+    lines after reading Parquet)."""
     if fmt != "csv":
         con.execute(f"drop table if exists {table}")
         return
@@ -250,7 +259,8 @@ def _prepare_lines_table(con: duckdb.DuckDBPyConnection, table: str, fmt: str) -
             "lines by their order in the file and needs it true (remove it from the "
             "profile's settings)"
         )
-    con.execute(f"create or replace table {table} (line varchar)")
+    kind = "temp table" if temporary else "table"
+    con.execute(f"create or replace {kind} {table} (line varchar)")
 
 
 def _stored_lines_sql(table: str, rowids: tuple[int, int]) -> str:
@@ -334,15 +344,6 @@ def _csv_relation_sql(path: str, header: HeaderMap, numbered_lines: str) -> str:
             case when parse_error is not null then coalesce(line, '') end as raw_line
         from checked
     """
-
-
-def _header_encoding(path: str) -> str:
-    """UTF-8 if the header line decodes as UTF-8, else Latin-1 (which decodes any byte)."""
-    try:
-        _read_header_bytes(path).decode("utf-8")
-    except UnicodeDecodeError:
-        return "latin-1"
-    return "utf-8"
 
 
 def _first_line(error: BaseException) -> str:
@@ -496,14 +497,12 @@ def transaction_lines_query(
     files = resolve_files(path)
     fmt = file_format(files[0])
     parts: list[str] = []
-    if lines_table is None:
-        lines_table = TEMPORARY_LINES_TABLE
-        con.execute(f"create or replace temp table {lines_table} (line varchar)")
-    else:
-        _prepare_lines_table(con, lines_table, fmt)
+    temporary = lines_table is None
+    lines_table = TEMPORARY_LINES_TABLE if lines_table is None else lines_table
+    _prepare_lines_table(con, lines_table, fmt, temporary=temporary)
     for file in files:
         if fmt == "csv":
-            header = map_header(file, _csv_header(file, _header_encoding(file)))
+            header = map_header(file, _csv_header(file))
             numbered = _stored_lines_sql(lines_table, _store_lines(con, lines_table, file))
             parts.append(_csv_relation_sql(file, header, numbered))
         elif fmt == "parquet":

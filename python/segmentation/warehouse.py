@@ -136,4 +136,15 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
         path = getattr(self.creds, "path", None)
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        warm_imports()
+        if _runs_models():
+            warm_imports()
+
+
+def _runs_models() -> bool:
+    """True for the dbt commands that run models (build, run): the others (parse, docs,
+    test, ls, ...) never reach the clustering, and would only wait for the import."""
+    try:
+        from dbt.flags import get_flags
+    except ImportError:  # pragma: no cover
+        return False
+    return getattr(get_flags(), "WHICH", None) in ("build", "run")
