@@ -1,9 +1,13 @@
-"""The dbt-duckdb plugin's background import of the clustering stack, and when it starts."""
+"""The dbt-duckdb plugin: the background import of the clustering stack and when it starts,
+and the exit without a last garbage collection."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from dbt.flags import get_flags, set_flags
@@ -33,3 +37,34 @@ def test_only_the_commands_that_run_models_warm_the_imports(command, warms):
         assert _runs_models() is warms
     finally:
         set_flags(saved)
+
+
+def test_long_lived_objects_are_frozen_now_and_everything_at_exit():
+    # Exit handlers run last-registered first: the probe, registered before, runs after
+    # the plugin's handler and sees what Python's final collection will see.
+    probe = """
+import atexit, gc
+from segmentation.warehouse import freeze_long_lived_objects
+frozen = {}
+def probe_at_exit():
+    print("later objects frozen at exit:", gc.get_freeze_count() > frozen["now"] + 9_000)
+atexit.register(probe_at_exit)
+print("frozen before:", gc.get_freeze_count() > 0)
+freeze_long_lived_objects()
+frozen["now"] = gc.get_freeze_count()
+print("frozen now:", frozen["now"] > 0)
+later = [[] for _ in range(10_000)]
+"""
+    python_dir = Path(__file__).resolve().parents[2] / "python"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(python_dir)},
+    )
+    assert result.stdout.splitlines() == [
+        "frozen before: False",
+        "frozen now: True",
+        "later objects frozen at exit: True",
+    ]
