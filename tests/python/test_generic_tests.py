@@ -7,13 +7,13 @@ on small DuckDB tables: a dbt data test passes when its query returns no rows.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import duckdb
 import jinja2
 import pytest
+from conftest import PROJECT_ROOT
 
-GENERIC_TESTS = Path(__file__).resolve().parents[1] / "generic"
+GENERIC_TESTS = PROJECT_ROOT / "tests" / "generic"
 
 
 def render_test(name: str, **arguments: str) -> str:

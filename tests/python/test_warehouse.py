@@ -1,5 +1,5 @@
 """The dbt-duckdb plugin: the background import of the clustering stack and when it starts,
-and the exit without a last garbage collection."""
+and the long-lived objects it keeps out of the garbage collector's way."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import argparse
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import PROJECT_ROOT
 from dbt.flags import get_flags, set_flags
 
 from segmentation.warehouse import WARM_MODULES, _runs_models, warm_imports
@@ -55,13 +55,12 @@ frozen["now"] = gc.get_freeze_count()
 print("frozen now:", frozen["now"] > 0)
 later = [[] for _ in range(10_000)]
 """
-    python_dir = Path(__file__).resolve().parents[2] / "python"
     result = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONPATH": str(python_dir)},
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "python")},
     )
     assert result.stdout.splitlines() == [
         "frozen before: False",
