@@ -24,6 +24,7 @@ lines as (
 ),
 
 -- one pass over the lines computes every column's statistics but the distinct counts
+-- and the quartiles
 stats as (
 
     select
@@ -44,11 +45,11 @@ stats as (
         cast(max({{ column.name }}) as varchar) as {{ column.name }}__max_value,
         {% if column.numeric -%}
             avg({{ column.name }})::double as {{ column.name }}__mean,
-            stddev_samp({{ column.name }})::double as {{ column.name }}__std,
-            quantile_cont({{ column.name }}::double, [0.25, 0.5, 0.75]) as {{ column.name }}__quartiles
+            stddev_samp({{ column.name }})::double as {{ column.name }}__std
         {%- else -%}
             null::double as {{ column.name }}__mean,
             null::double as {{ column.name }}__std,
+            -- numeric columns' quartiles: {{ column.name }}__distribution below
             null::double[] as {{ column.name }}__quartiles
         {%- endif %}{{ "," if not loop.last }}
     {% endfor %}
@@ -61,7 +62,7 @@ stats as (
 distinct_counts as (
 
     select
-    {% for column in profiled_columns %}
+    {% for column in profiled_columns if not column.numeric %}
             (
                 select count(distinct {{ column.name }}) from {{ ref('int_transaction_lines_parsed') }}
                 where parse_error is null
@@ -70,13 +71,87 @@ distinct_counts as (
 
 ),
 
-measures as (
+quartiles as (
 
     select
-        stats.*,
-        distinct_counts.*
+        1 as quartile,
+        0.25 as fraction
+    union all
+    select
+        2 as quartile,
+        0.5 as fraction
+    union all
+    select
+        3 as quartile,
+        0.75 as fraction
+
+),
+
+{% for column in profiled_columns if column.numeric %}
+
+    -- a numeric column's lines counted per value: the distinct count, and the exact
+    -- quartiles read off the running count (pandas' linear interpolation between the
+    -- two nearest ranks). Unlike quantile_cont, which holds every value in memory, the
+    -- grouping spills to disk when it must.
+    {{ column.name }}__value_counts as (
+
+        select
+            {{ column.name }} as column_value,
+            count(*) as line_count
+        from {{ ref('int_transaction_lines_parsed') }}
+        where parse_error is null and {{ column.name }} is not null
+        group by column_value
+
+    ),
+
+    {{ column.name }}__ranked as (
+
+        -- the 0-based ranks of a value's lines end just before lines_up_to
+        select
+            column_value::double as column_value,
+            sum(line_count) over (order by column_value) as lines_up_to,
+            sum(line_count) over () - 1 as last_rank
+        from {{ column.name }}__value_counts
+
+    ),
+
+    {{ column.name }}__quartile_values as (
+
+        select
+            quartiles.quartile,
+            min(ranked.column_value) filter (where ranked.lines_up_to > floor(ranked.last_rank * quartiles.fraction))
+                as lower_value,
+            min(ranked.column_value) filter (where ranked.lines_up_to > ceil(ranked.last_rank * quartiles.fraction))
+                as upper_value,
+            any_value(ranked.last_rank * quartiles.fraction - floor(ranked.last_rank * quartiles.fraction))
+                as weight
+        from {{ column.name }}__ranked as ranked
+        cross join quartiles
+        group by quartiles.quartile
+
+    ),
+
+    {{ column.name }}__distribution as (
+
+        select
+            (select count(*) from {{ column.name }}__value_counts) as {{ column.name }}__distinct_count,
+            list(
+                lower_value + (upper_value - lower_value) * weight order by quartile
+            ) as {{ column.name }}__quartiles
+        from {{ column.name }}__quartile_values
+
+    ),
+
+{% endfor %}
+
+measures as (
+
+    select *  -- noqa: RF02
     from stats
     cross join distinct_counts
+    {% for column in profiled_columns if column.numeric %}
+        cross join {{ column.name }}__distribution
+    {% endfor %}
 
 ),
 
