@@ -15,10 +15,7 @@ renamed as (
         line_number,
         nullif(invoice_no, '') as invoice_no,
         nullif(stock_code, '') as stock_code,
-        case
-            when not {{ is_missing_text('customer_id') }}
-                then {{ integer_from_text('customer_id') }}
-        end as customer_id,
+        {{ integer_from_text('customer_id') }} as customer_id,
 
         ---------- strings
         nullif(description, '') as description,
@@ -32,7 +29,6 @@ renamed as (
         {{ timestamp_from_text('invoice_date') }} as invoiced_at,
 
         ---------- the text as found, to tell a missing value from one that does not cast
-        {{ is_missing_text('customer_id') }} as is_customer_id_missing,
         customer_id as customer_id_text,
         quantity as quantity_text,
         unit_price as unit_price_text,
@@ -42,6 +38,21 @@ renamed as (
 
     from source
 
+),
+
+flagged as (
+
+    select
+        *,
+        -- a whole number is never missing, so the NA spellings are looked for only in
+        -- the text of lines without one (a case evaluates its branch on those rows only;
+        -- `and` would read every line)
+        case
+            when customer_id is null then {{ is_missing_text('customer_id_text') }}
+            else false
+        end as is_customer_id_missing
+    from renamed
+
 )
 
-select * from renamed
+select * from flagged
