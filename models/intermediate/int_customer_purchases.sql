@@ -36,11 +36,11 @@ purchases as (
 
     select
         customer_id,
-        cast(sum(quantity) as bigint) as units,
         min(invoiced_at) as first_purchase_at,
         max(invoiced_at) as last_purchase_at,
         count(distinct invoice_no) as invoices,
         count(*) as purchase_lines,
+        cast(sum(quantity) as bigint) as units,
         sum(line_revenue) as revenue,
         count(distinct stock_code) as distinct_products
     from kept

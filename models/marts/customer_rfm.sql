@@ -66,6 +66,7 @@ select
     scored.r_score,
     scored.f_score,
     scored.m_score,
+    cast(scored.r_score as varchar) || scored.f_score || scored.m_score as rfm_score,
     segment_map.rfm_segment,
     scored.snapshot_date,
     scored.first_purchase_at,
@@ -76,7 +77,6 @@ select
     scored.units,
     scored.distinct_products,
     scored.country,
-    cast(scored.r_score as varchar) || scored.f_score || scored.m_score as rfm_score,
     {{ run_stamp() }}
 from scored
 left join segment_map
