@@ -92,7 +92,8 @@ quartiles as (
     -- a numeric column's lines counted per value: the distinct count, and the exact
     -- quartiles read off the running count (pandas' linear interpolation between the
     -- two nearest ranks). Unlike quantile_cont, which holds every value in memory, the
-    -- grouping spills to disk when it must.
+    -- grouping spills to disk when it must. It reads the table, not `lines`: a CTE read
+    -- by more than one query is materialised, every column of every line.
     {{ column.name }}__value_counts as (
 
         select
@@ -115,19 +116,28 @@ quartiles as (
 
     ),
 
+    {{ column.name }}__positions as (
+
+        -- each quartile's 0-based rank among the lines, which may fall between two
+        select
+            quartiles.quartile,
+            ranked.column_value,
+            ranked.lines_up_to,
+            ranked.last_rank * quartiles.fraction as quartile_rank
+        from {{ column.name }}__ranked as ranked
+        cross join quartiles
+
+    ),
+
     {{ column.name }}__quartile_values as (
 
         select
-            quartiles.quartile,
-            min(ranked.column_value) filter (where ranked.lines_up_to > floor(ranked.last_rank * quartiles.fraction))
-                as lower_value,
-            min(ranked.column_value) filter (where ranked.lines_up_to > ceil(ranked.last_rank * quartiles.fraction))
-                as upper_value,
-            any_value(ranked.last_rank * quartiles.fraction - floor(ranked.last_rank * quartiles.fraction))
-                as weight
-        from {{ column.name }}__ranked as ranked
-        cross join quartiles
-        group by quartiles.quartile
+            quartile,
+            min(column_value) filter (where lines_up_to > floor(quartile_rank)) as lower_value,
+            min(column_value) filter (where lines_up_to > ceil(quartile_rank)) as upper_value,
+            any_value(quartile_rank - floor(quartile_rank)) as weight
+        from {{ column.name }}__positions
+        group by quartile
 
     ),
 
