@@ -17,6 +17,9 @@ from segmentation.warehouse import work_path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# with --select: only the data tests whose parents are all selected (e.g. not the
+# segment tests that also read customer_rfm)
+CAUTIOUS = "--indirect-selection=cautious"
 
 
 @dataclass

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_dbt, synth
+from conftest import CAUTIOUS, run_dbt, synth
 from reference_rfm import reference_rfm
 
 RFM_MODELS = "+customer_rfm +transaction_audit +rejected_transaction_lines"
-# only the tests whose parents are all selected (not the segment tests that also read customer_rfm)
-CAUTIOUS = "--indirect-selection=cautious"
 
 SHAPES = {
     "csv_utf8_iso": ("exp.csv", ["--customers", "400", "--seed", "1"]),

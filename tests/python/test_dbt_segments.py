@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import run_dbt, synth
+from conftest import CAUTIOUS, run_dbt, synth
 from sklearn.metrics import adjusted_rand_score
 
 SEGMENT_TABLES = [
@@ -73,7 +73,7 @@ def test_a_bad_clustering_var_stops_the_build_with_its_name(tmp_path, planted, v
     export, _ = planted
     run = run_dbt(
         "build",
-        "--indirect-selection=cautious",
+        CAUTIOUS,
         "--select",
         "+cluster_evaluation",
         warehouse=tmp_path / "w.duckdb",

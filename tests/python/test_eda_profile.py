@@ -7,10 +7,8 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from conftest import run_dbt, synth
+from conftest import CAUTIOUS, run_dbt, synth
 from reference_rfm import _price, _whole, read_lines
-
-CAUTIOUS = "--indirect-selection=cautious"
 
 
 def _as_float(value: Decimal | None) -> float | None:
