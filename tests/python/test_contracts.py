@@ -1,10 +1,12 @@
 """The SQL marts' enforced contracts reach the warehouse: every contracted column has
-its YAML type, NOT NULL where the YAML says so, and DuckDB refuses a NULL there."""
+its YAML type, NOT NULL where the YAML says so, every key and check constraint of the
+YAML is on the table, and DuckDB refuses a row that breaks one."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 
 import duckdb
 import pytest
@@ -45,16 +47,37 @@ def built(tmp_path_factory):
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
     }
-    return run, contracts
+    constraints = {
+        node["name"]: _declared_constraints(node)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
+    }
+    return run, contracts, constraints
+
+
+#: dbt's constraint types as duckdb_constraints() names them.
+_DUCKDB_TYPE = {"primary_key": "PRIMARY KEY", "unique": "UNIQUE", "check": "CHECK"}
+
+
+def _declared_constraints(node: dict) -> Counter:
+    """(type, columns) of every key and check constraint the YAML declares."""
+    declared: Counter = Counter()
+    for name, column in node["columns"].items():
+        for constraint in column["constraints"]:
+            if constraint["type"] in _DUCKDB_TYPE:
+                declared[(_DUCKDB_TYPE[constraint["type"]], (name,))] += 1
+    for constraint in node["constraints"]:
+        declared[(_DUCKDB_TYPE[constraint["type"]], tuple(constraint["columns"]))] += 1
+    return declared
 
 
 def test_the_sql_marts_have_enforced_contracts(built):
-    _, contracts = built
+    _, contracts, _ = built
     assert set(contracts) == CONTRACTED
 
 
 def test_every_contracted_column_has_its_type_and_nullability(built):
-    run, contracts = built
+    run, contracts, _ = built
     for model, columns in contracts.items():
         found = run.query(
             "select column_name, data_type, is_nullable from information_schema.columns "
@@ -68,8 +91,49 @@ def test_every_contracted_column_has_its_type_and_nullability(built):
             assert (row.is_nullable == "NO") == not_null, (model, row.column_name)
 
 
+def test_every_key_and_check_constraint_is_on_the_table(built):
+    run, _, constraints = built
+    assert sum(len(declared) for declared in constraints.values()) >= 15
+    for model, declared in constraints.items():
+        found = run.query(
+            "select constraint_type, constraint_column_names from duckdb_constraints() "
+            f"where table_name = '{model}' and constraint_type <> 'NOT NULL'"
+        )
+        on_table = Counter(
+            (row.constraint_type, tuple(row.constraint_column_names)) for row in found.itertuples()
+        )
+        assert on_table == declared, model
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        (
+            "insert into customer_rfm select * from customer_rfm limit 1",
+            r"(?i)duplicate key.*primary key",
+        ),
+        (
+            "insert into customer_rfm select * replace (-customer_id as customer_id, "
+            "6 as r_score) from customer_rfm limit 1",
+            r"CHECK constraint failed.*r_score BETWEEN 1 AND 5",
+        ),
+        (
+            "insert into rejected_transaction_lines "
+            "select * replace ('kept' as reason) from rejected_transaction_lines limit 1",
+            r"CHECK constraint failed.*reason IN",
+        ),
+    ],
+)
+def test_duckdb_refuses_a_row_that_breaks_a_constraint(built, tmp_path, statement, message):
+    run, _, _ = built
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(run.warehouse, copy)
+    with duckdb.connect(str(copy)) as con, pytest.raises(duckdb.ConstraintException, match=message):
+        con.execute(statement)
+
+
 def test_duckdb_refuses_a_null_in_a_not_null_column(built, tmp_path):
-    run, _ = built
+    run, _, _ = built
     copy = tmp_path / "copy.duckdb"
     shutil.copy(run.warehouse, copy)
     with (
@@ -78,5 +142,6 @@ def test_duckdb_refuses_a_null_in_a_not_null_column(built, tmp_path):
     ):
         con.execute(
             "insert into customer_rfm "
-            "select * replace (null as rfm_segment) from customer_rfm limit 1"
+            "select * replace (-customer_id as customer_id, null as rfm_segment) "
+            "from customer_rfm limit 1"
         )

@@ -108,17 +108,19 @@ def test_a_failing_build_leaves_the_published_marts_unchanged(tmp_path, warehous
         pd.testing.assert_frame_equal(after[mart], before[mart])
 
 
-def test_a_failing_data_test_blocks_publication(warehouse, exports):
+def test_a_failing_check_blocks_publication(warehouse, exports):
     build(warehouse, exports["first"])
     before = stamps(warehouse)
-    # a snapshot before the last purchase makes recency negative: a data test fails
+    # a snapshot before the last purchase makes recency negative: customer_rfm's
+    # contract constraint `recency_days >= 0` refuses the rows
     failed = run_dbt(
         "build",
         warehouse=warehouse,
         variables={"transactions_path": str(exports["second"]), "snapshot_date": "2010-01-01"},
     )
     assert failed.returncode != 0
-    assert "value_between_customer_rfm_recency_days" in failed.output
+    assert "CHECK constraint failed" in failed.output
+    assert "recency_days >= 0" in failed.output
     assert stamps(warehouse) == before
 
 
