@@ -1,11 +1,21 @@
 {#- Where every raw line went: one row per row-accounting reason, zeros included,
-    so sum(row_count) is the number of data lines in the input. -#}
+    so sum(row_count) is the number of data lines in the input.
+    Counted from what the build keeps: the rejected lines by their reason, and the
+    kept lines the customers' purchases add up. The test audit_adds_up_to_staged_lines
+    then proves those two hold every staged line, and the classification is not
+    evaluated over every line a third time. -#}
 
 with
 
-classified as (
+rejected as (
 
-    select * from {{ ref('int_transaction_lines_classified') }}
+    select * from {{ ref('rejected_transaction_lines') }}
+
+),
+
+purchases as (
+
+    select * from {{ ref('int_customer_purchases') }}
 
 ),
 
@@ -23,8 +33,15 @@ counted as (
     select
         reason,
         count(*) as row_count
-    from classified
+    from rejected
     group by reason
+
+    union all
+
+    select
+        'kept' as reason,
+        cast(sum(purchase_lines) as bigint) as row_count
+    from purchases
 
 )
 
