@@ -155,10 +155,15 @@ def test_two_runs_give_identical_frames(planted, algorithm):
     assert_frame_equal(first.profiles, second.profiles)
 
 
-def test_the_number_of_threads_does_not_change_the_result(planted):
+@pytest.mark.parametrize("algorithm", ["kmeans", "agglomerative"])
+def test_the_number_of_threads_does_not_change_the_result(planted, algorithm):
+    # n_threads=2 fits the k sweep and the stability refits side by side
     rfm, _ = planted
     one, two = (
-        run_segmentation(rfm, SegmentationConfig(k_max=5, stability_resamples=0, n_threads=n))
+        run_segmentation(
+            rfm,
+            SegmentationConfig(algorithm=algorithm, k_max=5, stability_resamples=2, n_threads=n),
+        )
         for n in (1, 2)
     )
     assert_frame_equal(one.evaluation, two.evaluation)

@@ -79,11 +79,13 @@ class SegmentationConfig:
         dbscan_max_fit_size: customers DBSCAN is fitted on; above it a seeded sample,
             and every other customer takes the cluster of its nearest core customer
             when that is within ``eps``, else is noise.
-        n_threads: OpenMP/BLAS threads scikit-learn may use while fitting and scoring;
-            ``None`` = all cores. 1 by default: dbt runs DuckDB and other models next
-            to this step, and when another process takes a core, OpenMP's waiting
-            threads made the k sweep 6-28 times slower (measured on 2 cores); one
-            thread loses little, because the sweep fits small samples.
+        n_threads: cores the clustering may use; ``None`` (the default) = every core
+            this process may run on. The k sweep and the bootstrap refits run that
+            many fits side by side, each with one OpenMP thread, and the
+            silhouettes' matrix products use that many BLAS threads. Every fit,
+            the final one included, keeps to one OpenMP thread: when another process
+            takes a core, OpenMP's waiting threads made the k sweep 6-28 times slower
+            (measured on 2 cores). The results do not depend on it.
     """
 
     features: tuple[str, ...] = DEFAULT_FEATURES
@@ -105,7 +107,7 @@ class SegmentationConfig:
     dbscan_eps: float | None = None
     dbscan_min_samples: int | None = None
     dbscan_max_fit_size: int = 50_000
-    n_threads: int | None = 1
+    n_threads: int | None = None
 
 
 #: The dbt var behind each :class:`SegmentationConfig` field.

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import DBSCAN
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score
+from threadpoolctl import threadpool_limits
 
 from ._progress import Log, say, timed
 from .algorithms import (
@@ -16,6 +17,7 @@ from .algorithms import (
     STREAM_STABILITY,
     adjusted_rand,
     centroids,
+    clustering_cores,
     cut_tree_into,
     fit_centroid_model,
     fit_dbscan,
@@ -24,7 +26,8 @@ from .algorithms import (
     resolve_algorithm,
     rng_for,
     seeded_subset,
-    thread_limit,
+    side_by_side,
+    single_threaded,
     ward_tree,
 )
 from .config import SegmentationConfig, validate_config
@@ -128,7 +131,7 @@ def evaluate_k(X: pd.DataFrame, config: SegmentationConfig, log: Log | None = No
     """
     values = feature_matrix(X)
     validate_config(config, n_customers=values.shape[0])
-    with thread_limit(config):
+    with single_threaded():
         return _evaluate(values, config, log)
 
 
@@ -153,7 +156,10 @@ def _evaluate(values: np.ndarray, config: SegmentationConfig, log: Log | None) -
 
     labels_by_k = _sweep(sample, ks, algorithm, config, log)
     stability = _stability(sample, ks, labels_by_k, algorithm, config, log)
-    with timed(log, f"silhouettes of k = {ks[0]}..{ks[-1]} on {silhouette_positions.size:,}"):
+    with (
+        timed(log, f"silhouettes of k = {ks[0]}..{ks[-1]} on {silhouette_positions.size:,}"),
+        threadpool_limits(limits=clustering_cores(config), user_api="blas"),
+    ):
         silhouette = _silhouettes(sample, labels_by_k, silhouette_positions)
     rows = []
     for k in ks:
@@ -194,17 +200,17 @@ def selected_k(evaluation: pd.DataFrame) -> int:
 def _sweep(
     sample: np.ndarray, ks: list[int], algorithm: str, config: SegmentationConfig, log: Log | None
 ) -> dict[int, np.ndarray]:
-    labels_by_k: dict[int, np.ndarray] = {}
     if algorithm == "agglomerative":
         with timed(log, f"Ward tree on {sample.shape[0]:,} customers"):
             linkage = ward_tree(sample)
-        for k in ks:
-            labels_by_k[k] = cut_tree_into(linkage, k)
-        return labels_by_k
-    for k in ks:
+        return {k: cut_tree_into(linkage, k) for k in ks}
+
+    def fit(k: int) -> np.ndarray:
         with timed(log, f"k={k} fitted"):
-            labels_by_k[k], _ = fit_centroid_model(sample, k, algorithm, config)
-    return labels_by_k
+            labels, _ = fit_centroid_model(sample, k, algorithm, config)
+        return labels
+
+    return dict(zip(ks, side_by_side(fit, ks, clustering_cores(config)), strict=True))
 
 
 def _stability(
@@ -220,20 +226,35 @@ def _stability(
     m = sample.shape[0]
     draws = min(m, STABILITY_RESAMPLE_SIZE)
     refit_config = replace(config, n_init=min(config.n_init, STABILITY_MAX_N_INIT))
-    scores: dict[int, list[float]] = {k: [] for k in ks}
+
+    def resample_of(resample: int) -> np.ndarray:
+        drawn = rng_for(config.random_state, STREAM_STABILITY, resample).integers(0, m, draws)
+        return sample[drawn]
+
+    def agreement(centres: np.ndarray, k: int) -> float:
+        return adjusted_rand(labels_by_k[k], nearest_centre(sample, centres))
+
+    def ward_scores(resample: int) -> list[float]:
+        boot = resample_of(resample)
+        linkage = ward_tree(boot)
+        return [agreement(centroids(boot, cut_tree_into(linkage, k), k), k) for k in ks]
+
+    def refit_score(task: tuple[int, int]) -> float:
+        resample, k = task
+        _, centres = fit_centroid_model(resample_of(resample), k, algorithm, refit_config)
+        return agreement(centres, k)
+
+    resamples = list(range(config.stability_resamples))
+    cores = clustering_cores(config)
     with timed(log, f"stability on {config.stability_resamples} bootstrap resamples"):
-        for resample in range(config.stability_resamples):
-            drawn = rng_for(config.random_state, STREAM_STABILITY, resample).integers(0, m, draws)
-            boot = sample[drawn]
-            linkage = ward_tree(boot) if algorithm == "agglomerative" else None
-            for k in ks:
-                if linkage is not None:
-                    boot_labels = cut_tree_into(linkage, k)
-                    centres = centroids(boot, boot_labels, k)
-                else:
-                    _, centres = fit_centroid_model(boot, k, algorithm, refit_config)
-                predicted = nearest_centre(sample, centres)
-                scores[k].append(adjusted_rand(labels_by_k[k], predicted))
+        if algorithm == "agglomerative":
+            # one tree per resample, cut at every k
+            by_resample = side_by_side(ward_scores, resamples, cores)
+            scores = {k: [row[i] for row in by_resample] for i, k in enumerate(ks)}
+        else:
+            tasks = [(resample, k) for resample in resamples for k in ks]
+            flat = dict(zip(tasks, side_by_side(refit_score, tasks, cores), strict=True))
+            scores = {k: [flat[(resample, k)] for resample in resamples] for k in ks}
     return {k: float(np.mean(values)) for k, values in scores.items()}
 
 

@@ -16,7 +16,7 @@ from .algorithms import (
     nearest_centre,
     resolve_algorithm,
     seeded_subset,
-    thread_limit,
+    single_threaded,
     ward_tree,
 )
 from .config import SegmentationConfig, validate_config
@@ -73,7 +73,7 @@ def fit_segments(
     ):
         raise ValueError(f"k is {k!r}; allowed: an integer from 2 to {n - 1} (customers - 1)")
 
-    with thread_limit(config):
+    with single_threaded():
         with timed(log, f"final {algorithm} fit on {n:,} customers"):
             raw_labels = _fit_all(values, None if k is None else int(k), algorithm, config, log)
         with timed(log, "PCA"):
