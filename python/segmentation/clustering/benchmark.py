@@ -1,6 +1,6 @@
 """Time the whole clustering step on planted customers, so the figures can be repeated.
 
-    python -m segmentation.clustering.benchmark --customers 1000000 --algorithm kmeans --threads 1
+    python -m segmentation.clustering.benchmark --customers 1000000 --algorithm kmeans --threads 0
 
 Prints each step's progress message with the elapsed time, then the total, the
 selected k and how well the planted types were recovered (adjusted Rand index).
@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--algorithm", choices=ALGORITHMS, default="kmeans")
     parser.add_argument("--random-state", type=int, default=0, help="seed of the planted data")
-    parser.add_argument("--threads", type=int, default=1, help="n_threads; 0 = all cores")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="cluster_n_threads: cores to use; 0 = all (default)"
+    )
     args = parser.parse_args(argv)
 
     rfm, truth = make_planted_rfm(args.customers, random_state=args.random_state)
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     elapsed = time.perf_counter() - start
     found = result.segments.set_index("customer_id").loc[rfm["customer_id"], "cluster_id"]
     print(
-        f"{args.customers:,} customers, {args.algorithm}, {args.threads or 'all'} thread(s): "
+        f"{args.customers:,} customers, {args.algorithm}, {args.threads or 'all'} core(s): "
         f"{elapsed:.1f} s; "
         f"k = {result.k}; ARI vs planted types = {adjusted_rand_score(truth, found):.3f}"
     )
