@@ -23,7 +23,7 @@ renamed as (
 
         ---------- numerics
         {{ integer_from_text('quantity') }} as quantity,
-        try_cast(trim(unit_price) as decimal(18, 6)) as unit_price,
+        {{ decimal_from_text('unit_price') }} as unit_price,
 
         ---------- timestamps
         {{ timestamp_from_text('invoice_date') }} as invoiced_at,
