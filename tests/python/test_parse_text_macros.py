@@ -60,7 +60,8 @@ def random_texts(count: int, alphabet: str, seed: int) -> list[str]:
 
 
 def uci_shaped_dates() -> list[str]:
-    """Every month and day from 0 to 99 (one and two digits), in each UCI layout."""
+    """Every month and day from 0 to 99 (one and two digits, and 00-09) with three years,
+    each followed by a seeded choice of time: none, H:MM, HH:MM or H:MM:SS."""
     numbers = [str(n) for n in range(100)] + [f"0{n}" for n in range(10)]
     dates = [
         f"{m}/{d}/{y}"
