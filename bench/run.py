@@ -889,7 +889,7 @@ def dbt_breakdown(cell: dict[str, Any]) -> dict[str, Any]:
         "clustering (Python models: " + ", ".join(CLUSTERING_MODELS) + ")": (
             lambda n: name(n) in CLUSTERING_MODELS
         ),
-        "publication (checkpoint + copy of the warehouse)": (
+        "publication (copy of the published relations)": (
             lambda n: name(n) == "warehouse_publication"
         ),
         "data tests": (lambda n: kinds[n] == "test"),

@@ -11,7 +11,8 @@
     {%- set existing = load_cached_relation(this) -%}
     {%- set scratch = '__dbt_python_view_' ~ this.identifier -%}
 
-    {{ run_hooks(pre_hooks) }}
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
     {%- if existing is not none -%}
         {{ adapter.drop_relation(existing) }}
@@ -38,9 +39,10 @@ def materialize(result, con):
     ).columns[0].values()[0] -%}
     {%- set target_relation = this.incorporate(type='view' if kind == 'VIEW' else 'table') -%}
 
-    {{ run_hooks(post_hooks) }}
-
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
     {% do persist_docs(target_relation, model) %}
+    {{ adapter.commit() }}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
 
     {{ return({'relations': [target_relation]}) }}
 

@@ -1,55 +1,29 @@
-"""The last step of `dbt build`: publish the work file to DUCKDB_PATH atomically.
+"""The last node of the DAG: publish what this command rebuilt and tested.
 
-Every mart is a parent, so dbt runs this only after all of them were built and
-every test on them passed; a failed build never gets here and the published
-warehouse stays as the last successful build left it.
+Its refs are the relations the published warehouse holds (the one list of them: the
+publication and the tests read it from dbt's graph as this node's parents). The
+``publication`` materialization decides what this command may publish and writes it
+(python/segmentation/publication.py); the model itself only declares what is published.
 """
-
-import datetime as dt
-
-import pandas as pd
-
-from segmentation.warehouse import current_database_path, publish, published_path
-
-PUBLISHED_MODELS = [
-    "transaction_audit",
-    "rejected_transaction_lines",
-    "customer_rfm",
-    "eda_column_profile",
-    "eda_monthly_sales",
-    "eda_country_sales",
-    "cluster_evaluation",
-    "customer_segments",
-    "pca_components",
-    "segment_profiles",
-    "segment_rfm_crosstab",
-]
 
 
 def model(dbt, session):
+    # row accounting
     dbt.ref("transaction_audit")
     dbt.ref("rejected_transaction_lines")
+    # features
     dbt.ref("customer_rfm")
+    # exploratory analysis
     dbt.ref("eda_column_profile")
     dbt.ref("eda_monthly_sales")
     dbt.ref("eda_country_sales")
+    # segments
     dbt.ref("cluster_evaluation")
     dbt.ref("customer_segments")
     dbt.ref("pca_components")
     dbt.ref("segment_profiles")
     dbt.ref("segment_rfm_crosstab")
-    run = dbt.ref("dbt_run").df()
-
-    work = current_database_path(session)
-    target = published_path(work)
-    seconds = publish(session, work, target)
-    return pd.DataFrame(
-        {
-            "dbt_run_id": run["dbt_run_id"],
-            "dbt_run_started_at": run["dbt_run_started_at"],
-            "published_at": [dt.datetime.now(dt.UTC)],
-            "published_path": [str(target)],
-            "published_models": [", ".join(PUBLISHED_MODELS)],
-            "copy_seconds": [seconds],
-        }
-    )
+    # the lookup tables analysts edit
+    dbt.ref("non_product_stock_codes")
+    dbt.ref("rfm_segment_map")
+    return None

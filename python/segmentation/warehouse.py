@@ -1,24 +1,19 @@
-"""Build in a work file, publish the warehouse atomically.
+"""Where dbt builds, and the dbt-duckdb plugin that prepares each dbt process.
 
 DuckDB lets one process write a database file and nobody else open it meanwhile.
 So dbt never writes the warehouse analysts query (``DUCKDB_PATH``, default
-``warehouse.duckdb``). It builds ``<DUCKDB_PATH>.build/<name>`` instead, and the
-last node of ``dbt build`` (the ``warehouse_publication`` model, which runs only
-after every mart and every test on it passed) copies that file next to the
-warehouse and renames it over the warehouse in one atomic step:
-
-* readers holding the old warehouse open keep reading the old file; new readers see
-  the new one; nobody ever sees half a build;
-* a build that fails, or is killed, never reaches the rename, so the warehouse stays
-  exactly as the last successful build left it.
+``warehouse.duckdb``). It builds in a work file, ``<DUCKDB_PATH>.build/<name>``
+(:func:`work_path`), and the last node of the DAG publishes what a command rebuilt and
+tested by writing a new warehouse and renaming it over ``DUCKDB_PATH``
+(:mod:`segmentation.publication`).
 
 The work file has the same name as the warehouse (only its folder differs) so the
 database name DuckDB derives from the file name, which dbt writes into view
 definitions, is the same in both.
 
 This module is also a dbt-duckdb plugin (listed in profiles.yml): dbt-duckdb
-initialises plugins before it opens the database, which is when the work folder
-must exist.
+initialises plugins before it opens the database, which is when the work folder must
+exist and the build lock be taken (:func:`hold_build_lock`).
 """
 
 from __future__ import annotations
@@ -28,7 +23,7 @@ import contextlib
 import gc
 import importlib
 import os
-import shutil
+import sys
 import threading
 import time
 from pathlib import Path
@@ -67,29 +62,48 @@ def current_database_path(con: duckdb.DuckDBPyConnection) -> str:
     return str(row[0])
 
 
-def publish(
-    con: duckdb.DuckDBPyConnection, work: str | os.PathLike[str], warehouse: str | os.PathLike[str]
-) -> float:
-    """Checkpoint the work file and atomically replace ``warehouse`` with a copy of it.
+#: The file in the work folder a dbt process holds locked while it uses the work file.
+LOCK_NAME = "build.lock"
+_held_locks: dict[Path, Any] = {}
 
-    Returns the seconds the copy took. The copy is written beside the warehouse
-    (same file system, so the rename is atomic) under a name no reader opens.
+
+class WarehouseBusy(RuntimeError):
+    """Another dbt process is using this warehouse's work file."""
+
+
+def hold_build_lock(folder: str | os.PathLike[str]) -> None:
+    """Lock ``folder``'s build lock for the rest of this process, or raise :class:`WarehouseBusy`.
+
+    DuckDB lets one process write a file. Two builds on one ``DUCKDB_PATH`` (a scheduled
+    run and an analyst's) would otherwise meet DuckDB's raw lock error, or worse, take
+    turns at the work file between nodes (dbt-duckdb closes it when idle). The lock is
+    an advisory ``flock``, released by the kernel when the process ends however it ends,
+    so a killed build never leaves a stale lock. The file records who holds it.
     """
-    target = Path(warehouse)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.publishing-{os.getpid()}")
-    start = time.perf_counter()
-    con.execute("checkpoint")
+    import fcntl
+
+    path = Path(folder) / LOCK_NAME
+    if path in _held_locks:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until exit
     try:
-        shutil.copyfile(work, staging)
-        with open(staging, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)
-    wal = target.with_name(target.name + ".wal")
-    wal.unlink(missing_ok=True)
-    return time.perf_counter() - start
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        warehouse = published_path(Path(folder) / Path(folder).name.removesuffix(WORK_SUFFIX))
+        raise WarehouseBusy(
+            f"another dbt process ({holder}) is building warehouse {warehouse}; wait for it "
+            "to finish, or set DUCKDB_PATH to another warehouse"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    command = " ".join(Path(sys.argv[0]).name if i == 0 else a for i, a in enumerate(sys.argv))
+    handle.write(f"PID {os.getpid()}, `{command}`, since {time.strftime('%H:%M:%S')}")
+    handle.flush()
+    _held_locks[path] = handle
 
 
 try:  # the plugin half needs dbt-duckdb, which pure-library users may not have
@@ -149,14 +163,15 @@ def freeze_long_lived_objects() -> None:
 
 
 class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
-    """dbt-duckdb plugin: make sure the work file's folder exists before dbt opens it,
-    import the clustering stack in the background (:func:`warm_imports`), and keep
-    long-lived objects out of the garbage collector's way (:func:`freeze_long_lived_objects`)."""
+    """dbt-duckdb plugin: before dbt opens the work file, create its folder and take the
+    build lock (:func:`hold_build_lock`); import the clustering stack in the background
+    (:func:`warm_imports`); keep long-lived objects out of the garbage collector's way
+    (:func:`freeze_long_lived_objects`)."""
 
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         path = getattr(self.creds, "path", None)
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            hold_build_lock(Path(path).parent)
         freeze_long_lived_objects()
         if _runs_models():
             warm_imports()

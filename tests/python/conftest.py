@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -39,28 +40,64 @@ class DbtRun:
             return con.sql(sql).df()
 
 
-def run_dbt(
-    *args: str, warehouse: Path, variables: dict | None = None, env: dict | None = None
-) -> DbtRun:
-    """Run `dbt <args>` from the project root with DUCKDB_PATH=warehouse."""
+def dbt_command(*args: str, variables: dict | None = None) -> list[str]:
+    """The argv of `dbt <args> [--vars JSON]` with this environment's dbt."""
     command = [str(BIN / "dbt"), *args]
     if variables:
         command += ["--vars", json.dumps(variables)]
-    environment = {
+    return command
+
+
+def dbt_environment(warehouse: Path, project: Path = PROJECT_ROOT, env: dict | None = None):
+    """The environment a dbt command of the tests runs in: DUCKDB_PATH=warehouse."""
+    return {
         **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "DBT_PROFILES_DIR": str(project),
         "DUCKDB_PATH": str(warehouse),
         **(env or {}),
     }
+
+
+def run_dbt(
+    *args: str,
+    warehouse: Path,
+    variables: dict | None = None,
+    env: dict | None = None,
+    project: Path = PROJECT_ROOT,
+) -> DbtRun:
+    """Run `dbt <args>` from the project root (or a copy) with DUCKDB_PATH=warehouse."""
     done = subprocess.run(
-        command,
-        cwd=PROJECT_ROOT,
-        env=environment,
+        dbt_command(*args, variables=variables),
+        cwd=project,
+        env=dbt_environment(warehouse, project, env),
         capture_output=True,
         text=True,
         check=False,
     )
     return DbtRun(done.returncode, done.stdout + done.stderr, warehouse)
+
+
+#: What a clone does not have: the environment, build output, local data.
+NOT_IN_A_CLONE = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    "target",
+    "logs",
+    "reports",
+    "*.duckdb",
+    "*.duckdb.*",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "results",
+)
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project as a fresh clone has it, to edit (seeds, models) in a test."""
+    shutil.copytree(PROJECT_ROOT, destination, ignore=NOT_IN_A_CLONE)
+    shutil.rmtree(destination / "bench" / "data", ignore_errors=True)
+    return destination
 
 
 def synth(out: Path, *args: str) -> Path:

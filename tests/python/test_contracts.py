@@ -22,7 +22,6 @@ CONTRACTED = {
     "segment_profiles",
     "segment_rfm_crosstab",
     "int_customer_purchases",
-    "dbt_run",
 }
 
 
@@ -76,7 +75,7 @@ def test_the_sql_marts_have_enforced_contracts(built):
 def test_every_contracted_column_has_its_type_and_nullability(built):
     run, contracts, _ = built
     for model, columns in contracts.items():
-        found = run.query(
+        found = run.query_work(
             "select column_name, data_type, is_nullable from information_schema.columns "
             f"where table_name = '{model}' order by ordinal_position"
         )
@@ -92,7 +91,7 @@ def test_every_key_and_check_constraint_is_on_the_table(built):
     run, _, constraints = built
     assert sum(len(declared) for declared in constraints.values()) >= 15
     for model, declared in constraints.items():
-        found = run.query(
+        found = run.query_work(
             "select constraint_type, constraint_column_names from duckdb_constraints() "
             f"where table_name = '{model}' and constraint_type <> 'NOT NULL'"
         )
@@ -100,6 +99,23 @@ def test_every_key_and_check_constraint_is_on_the_table(built):
             (row.constraint_type, tuple(row.constraint_column_names)) for row in found.itertuples()
         )
         assert on_table == declared, model
+
+
+def test_the_published_marts_keep_their_columns_constraints_and_comments(built):
+    run, contracts, _ = built
+    published = set(run.query("select relation from warehouse_publication")["relation"])
+    assert published & set(contracts) == CONTRACTED - {"int_customer_purchases"}
+    catalog = (
+        "select table_name, sql, comment from duckdb_tables() where table_name in ({}) "
+        "order by table_name"
+    ).format(", ".join(f"'{name}'" for name in sorted(published)))
+    assert run.query(catalog).equals(run.query_work(catalog))
+    comments = (
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where table_name in ({}) order by all"
+    ).format(", ".join(f"'{name}'" for name in sorted(published)))
+    found = run.query(comments)
+    assert found["comment"].notna().all() and found.equals(run.query_work(comments))
 
 
 @pytest.mark.parametrize(

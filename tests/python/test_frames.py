@@ -2,8 +2,9 @@
 
 import duckdb
 import pandas as pd
+import pytest
 
-from segmentation.frames import relation_to_frame
+from segmentation.frames import relation_to_frame, with_run_stamp
 
 
 def test_decimals_arrive_as_floats_and_other_types_are_kept():
@@ -24,3 +25,11 @@ def test_column_names_that_need_quoting_survive():
     frame = relation_to_frame(con.sql('select 1.5::decimal(4, 1) as "odd ""name"""'))
     assert list(frame.columns) == ['odd "name"']
     assert frame.iloc[0, 0] == 1.5
+
+
+def test_a_python_mart_is_stamped_with_the_one_run_row():
+    run = pd.DataFrame({"dbt_run_id": ["abc"], "dbt_run_started_at": ["2026-12-01"]})
+    stamped = with_run_stamp(pd.DataFrame({"x": [1, 2]}), run)
+    assert stamped["dbt_run_id"].tolist() == ["abc", "abc"]
+    with pytest.raises(ValueError, match="exactly one row, has 2"):
+        with_run_stamp(stamped, pd.concat([run, run]))

@@ -133,14 +133,17 @@ def test_the_report_loads_nothing_from_the_network(built):
     assert "default-src 'none'" in html
 
 
-def test_the_header_states_lines_customers_date_range_and_run_id(built):
+def test_the_header_states_lines_customers_date_range_and_the_publishing_run(built):
     lines, customers = built.one(
         "select (select sum(row_count) from transaction_audit), (select count(*) from customer_rfm)"
     )
     first, last = built.one(
         "select min(first_purchase_at)::date, max(last_purchase_at)::date from customer_rfm"
     )
-    run_ids = {row[0] for row in built.rows("select distinct dbt_run_id from customer_segments")}
+    run_ids = {
+        row[0]
+        for row in built.rows("select distinct published_by_run_id from warehouse_publication")
+    }
     header = next(n for n in parse_html(built.html).walk() if n.tag == "header").all_text()
     assert f"{lines:,}" in header
     assert f"{customers:,}" in header

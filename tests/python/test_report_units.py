@@ -446,3 +446,23 @@ def test_the_page_has_a_toc_entry_for_every_figure_and_forbids_every_load():
         assert f'href="#{fig_id}"' in html
     assert re.search(r"Content-Security-Policy\" content=\"default-src 'none';", html)
     assert "<script" not in html
+
+
+def test_the_header_names_the_publishing_build_and_what_it_carried_over():
+    frames = tiny_frames()
+    frames["warehouse_publication"] = pd.DataFrame(
+        {
+            "relation": ["customer_rfm", "customer_segments", "transaction_audit"],
+            "rebuilt": [True, True, False],
+            "dbt_run_id": ["run-b", "run-b", "run-a"],
+            "published_by_run_id": ["run-b"] * 3,
+            "published_at": [pd.Timestamp("2026-11-30 08:00", tz="UTC")] * 3,
+        }
+    )
+    html = build_report(from_frames(frames))
+    header = html[html.index("<header") : html.index("</header>")]
+    assert "published by dbt run <code>run-b</code> at 2026-11-30 08:00 UTC" in header
+    assert "That build rebuilt 2 of the 3 relations; the other 1 are" in header
+    frames["warehouse_publication"]["rebuilt"] = True
+    html = build_report(from_frames(frames))
+    assert "That build rebuilt" not in html[html.index("<header") : html.index("</header>")]

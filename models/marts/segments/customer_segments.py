@@ -7,7 +7,7 @@ naming rule from python/segmentation/clustering.
 from dbt.adapters.events.logging import AdapterLogger
 
 from segmentation.clustering import fit_segments, from_vars, prepare_features, selected_k
-from segmentation.frames import relation_to_frame
+from segmentation.frames import relation_to_frame, with_run_stamp
 
 logger = AdapterLogger("customer_segments")
 
@@ -16,12 +16,10 @@ def model(dbt, session):
     config = from_vars(dbt.config.get("meta"))
     rfm = relation_to_frame(dbt.ref("customer_rfm"))
     evaluation = relation_to_frame(dbt.ref("cluster_evaluation"))
-    run = relation_to_frame(dbt.ref("dbt_run"))
+    run = relation_to_frame(dbt.source("dbt_build", "dbt_run"))
 
     features = prepare_features(rfm, config, log=logger.info)
     segments = fit_segments(rfm, features, selected_k(evaluation), config, log=logger.info)
     selected = evaluation[evaluation["is_selected"]].iloc[0]
     segments["algorithm"] = selected["algorithm"]
-    segments["dbt_run_id"] = run["dbt_run_id"].iloc[0]
-    segments["dbt_run_started_at"] = run["dbt_run_started_at"].iloc[0]
-    return segments
+    return with_run_stamp(segments, run)

@@ -5,14 +5,14 @@ the components describe exactly the coordinates published there.
 """
 
 from segmentation.clustering import pca_components
-from segmentation.frames import relation_to_frame
+from segmentation.frames import relation_to_frame, with_run_stamp
 
 TRANSFORMED_SUFFIX = "_transformed"
 
 
 def model(dbt, session):
     segments = relation_to_frame(dbt.ref("customer_segments"))
-    run = relation_to_frame(dbt.ref("dbt_run"))
+    run = relation_to_frame(dbt.source("dbt_build", "dbt_run"))
 
     transformed = [c for c in segments.columns if c.endswith(TRANSFORMED_SUFFIX)]
     features = segments.set_index("customer_id")[transformed]
@@ -26,6 +26,4 @@ def model(dbt, session):
     )
     long["feature"] = long["feature"].str.removeprefix("loading_")
     long = long.sort_values(["component", "feature"], kind="stable").reset_index(drop=True)
-    long["dbt_run_id"] = run["dbt_run_id"].iloc[0]
-    long["dbt_run_started_at"] = run["dbt_run_started_at"].iloc[0]
-    return long
+    return with_run_stamp(long, run)

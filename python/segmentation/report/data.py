@@ -43,6 +43,13 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "customers",
         "share_of_segment",
     ),
+    "warehouse_publication": (
+        "relation",
+        "rebuilt",
+        "dbt_run_id",
+        "published_by_run_id",
+        "published_at",
+    ),
 }
 
 #: Columns used when present (older or other builds may lack them).
@@ -60,6 +67,7 @@ ORDER_BY: dict[str, str] = {
     "pca_components": "component, feature",
     "segment_profiles": "cluster_id",
     "segment_rfm_crosstab": "cluster_id, rfm_segment",
+    "warehouse_publication": "relation",
 }
 
 

@@ -43,8 +43,7 @@ header.masthead code { font-family: var(--mono); font-size: 13px; color: #fff; }
                 font-variant-numeric: tabular-nums; }
 .stats .name { display: block; font-size: 12px; color: #c9d6e3; text-transform: uppercase;
                letter-spacing: 0.05em; }
-.warning { background: #fff4e5; color: #7a4b00; border: 1px solid #f0c987; border-radius: 8px;
-           padding: 10px 14px; margin: 16px 0 0; font-size: 14px; }
+header.masthead .note { margin: 14px 0 0; color: #c9d6e3; font-size: 14px; }
 .layout { display: grid; grid-template-columns: 230px minmax(0, 1fr); gap: 28px;
           padding: 24px 40px 48px; max-width: 1560px; margin: 0 auto; }
 nav.toc { position: sticky; top: 16px; align-self: start; max-height: calc(100vh - 32px);
@@ -197,15 +196,17 @@ def render(figures: Sequence[Figure], summary: Summary, source: str) -> str:
                 f'<div class="grid">{cards}</div></section>'
             )
     run = (
-        f"dbt run <code>{esc(summary.run_id)}</code>, started {esc(summary.run_started_at)}"
+        f"published by dbt run <code>{esc(summary.run_id)}</code> at {esc(summary.run_started_at)}"
         if summary.run_id
-        else "dbt run unknown"
+        else "publication unknown"
     )
-    warning = ""
-    if len(summary.run_ids) > 1:
-        warning = (
-            '<p class="warning">The relations come from different dbt runs '
-            f"({esc(', '.join(summary.run_ids))}): the warehouse was not published as a whole.</p>"
+    note = ""
+    if summary.carried:
+        note = (
+            f'<p class="note">That build rebuilt {summary.rebuilt} of the '
+            f"{summary.rebuilt + summary.carried} relations; the other {summary.carried} are "
+            "as earlier builds published them (table <code>warehouse_publication</code> "
+            "says which).</p>"
         )
     return (
         "<!DOCTYPE html>\n"
@@ -216,7 +217,7 @@ def render(figures: Sequence[Figure], summary: Summary, source: str) -> str:
         f"<style>{CSS}</style></head><body>"
         '<header class="masthead"><h1>Customer segmentation report</h1>'
         f"<p>From <code>{esc(source)}</code> · {run}</p>"
-        f'<ul class="stats">{stats_html(summary)}</ul>{warning}</header>'
+        f'<ul class="stats">{stats_html(summary)}</ul>{note}</header>'
         f'<div class="layout">{toc_html(figures)}<main>{"".join(sections)}</main></div>'
         "<footer>Written by <code>python -m segmentation.report</code>. Every number comes from "
         "the warehouse; hover a mark to read its values.</footer>"

@@ -296,11 +296,12 @@ class Summary:
     algorithm: str | None
     k: int | None
     silhouette: float | None
-    run_ids: tuple[str, ...] = ()
+    rebuilt: int | None = None
+    carried: int | None = None
 
 
 def summarise(frames: dict[str, pd.DataFrame]) -> Summary:
-    """Lines, kept share, customers, purchase date range and run stamp, where known."""
+    """Lines, kept share, customers, purchase date range and the publication, where known."""
     audit = frames.get("transaction_audit")
     lines = kept = None
     if audit is not None:
@@ -319,14 +320,14 @@ def summarise(frames: dict[str, pd.DataFrame]) -> Summary:
     elif frames.get("eda_monthly_sales") is not None and len(frames["eda_monthly_sales"]):
         months = frames["eda_monthly_sales"]["month"]
         first, last = fmt.month(months.min()), fmt.month(months.max())
-    stamps = [
-        f[["dbt_run_id", "dbt_run_started_at"]].iloc[0]
-        for f in frames.values()
-        if {"dbt_run_id", "dbt_run_started_at"} <= set(f.columns) and len(f)
-    ]
-    run_ids = tuple(sorted({str(s["dbt_run_id"]) for s in stamps}))
-    run_id = str(stamps[0]["dbt_run_id"]) if stamps else None
-    started = _utc(stamps[0]["dbt_run_started_at"]) if stamps else None
+    run_id = started = None
+    rebuilt = carried = None
+    publication = frames.get("warehouse_publication")
+    if publication is not None and len(publication):
+        run_id = str(publication["published_by_run_id"].iloc[0])
+        started = _utc(publication["published_at"].iloc[0])
+        rebuilt = int(publication["rebuilt"].astype(bool).sum())
+        carried = len(publication) - rebuilt
     algorithm = k = silhouette = None
     evaluation = frames.get("cluster_evaluation")
     if evaluation is not None and len(evaluation):
@@ -334,7 +335,18 @@ def summarise(frames: dict[str, pd.DataFrame]) -> Summary:
         algorithm, k = str(row["algorithm"]), int(row["k"])
         silhouette = None if pd.isna(row["silhouette"]) else float(row["silhouette"])
     return Summary(
-        lines, kept, customers, first, last, run_id, started, algorithm, k, silhouette, run_ids
+        lines,
+        kept,
+        customers,
+        first,
+        last,
+        run_id,
+        started,
+        algorithm,
+        k,
+        silhouette,
+        rebuilt,
+        carried,
     )
 
 

@@ -1,3 +1,0 @@
-{#- This invocation of dbt: the stamp Python models copy onto their rows. -#}
-
-select {{ run_stamp() }}
