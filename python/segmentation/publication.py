@@ -11,10 +11,12 @@ build tested. A partial build (``dbt build -s customer_rfm+``) republishes what 
 rebuilt, and carries every other relation over unchanged from the warehouse already
 published. The rules, in the order :func:`plan_publication` checks them:
 
-1. Only what passed its tests is published: every data test on every node the command
-   ran must have been selected too (dbt's build order then guarantees it passed, or this
-   node is skipped). ``dbt run`` and ``dbt build --exclude-resource-type test`` select
-   none, so they never publish; they say so, with the command that would.
+1. Only what passed its tests is published: every model the command ran must be
+   upstream of this node, and every data test on every node it ran must have been
+   selected too (dbt's build order then guarantees each passed, or this node is
+   skipped; a model that is not upstream could fail a test and not stop it).
+   ``dbt run`` and ``dbt build --exclude-resource-type test`` select none, so they
+   never publish; they say so, with the command that would.
 2. Nothing stale: a published relation downstream of a node this command rebuilt must
    have been rebuilt too (``--exclude`` could leave it out).
 3. Nothing untested underneath: every node a rebuilt relation is computed from, and that
@@ -194,6 +196,14 @@ def plan_publication(
     names = [nodes[uid].name for uid in rebuilt]
     if not rebuilt:
         return Plan(refusal="this command rebuilt none of the published relations")
+    outside = sorted(nodes[uid].name for uid in ran - ancestors(nodes, [context.publication_id]))
+    if outside:
+        return Plan(
+            refusal=f"{', '.join(outside)} ran but is not upstream of warehouse_publication, "
+            "so a test on it could fail without stopping the publication; make it a ref of "
+            "models/publish/warehouse_publication.py or of a model it publishes",
+            blocking=True,
+        )
 
     untested = sorted(
         test.name

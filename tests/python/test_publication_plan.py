@@ -106,3 +106,17 @@ def test_a_relation_never_published_and_not_rebuilt_is_refused():
 def test_a_command_that_rebuilt_nothing_published_publishes_nothing():
     plan = plan_publication(context({PUBLICATION}), CLEAN, {PUBLISHED_RUN}, ALL_PUBLISHED)
     assert not plan.publishes and not plan.blocking
+
+
+def test_a_model_that_is_not_upstream_of_the_publication_blocks_it():
+    # a test on such a model could fail without dbt skipping the publication
+    loose = "model.p.loose"
+    nodes = {**NODES, loose: Node(loose, "loose", "model", (PARSED,))}
+    selected = EVERYTHING | {loose}
+    plan = plan_publication(
+        BuildContext("build", "run-2", PUBLICATION, nodes, TESTS, frozenset(selected)),
+        {},
+        set(),
+        set(),
+    )
+    assert plan.blocking and plan.refusal.startswith("loose ran but is not upstream")
