@@ -13,7 +13,7 @@ Usage
     python -m segmentation.synth --customers N --seed S --out FILE
         [--layout {online_retail,online_retail_ii}] [--encoding {utf-8,latin-1}]
         [--date-style {iso,uci}] [--mess | --no-mess] [--lines N] [--truth FILE]
-        [--start YYYY-MM-DD]
+        [--start YYYY-MM-DD] [--churn-share SHARE]
 
 The extension of ``--out`` picks the format: ``.csv``, ``.csv.gz``, ``.parquet`` or
 ``.xlsx`` (small files only). ``--lines N`` aims at about N data lines: alone, it picks
@@ -40,6 +40,12 @@ lapsed_big_spenders     0.16   200-330     5-12      recency-365         1+Poi(7
 recent_newcomers        0.28   1-40        1-2       recency-40          1+Poi(3)   retail
 lost_one_timers         0.44   250-365     1-2       recency-(rec.+60)   1+Poi(3)   retail
 ======================  =====  ==========  ========  ==================  =========  =========
+
+With ``--churn-share S`` a fifth type, ``churned_champions`` (:data:`CHURNED_CHAMPIONS`),
+takes a share S of the customers (the four shares above are scaled by 1 - S): 10-25
+invoices from 300-365 days before the snapshot until a last one 150-190 days before it,
+wholesale lines like the champions'. Before they stop they look like champions; after,
+they lapse: the planted churn for segments over time.
 
 All ranges are inclusive and drawn uniformly. The last invoice falls exactly on the
 recency day, a second one (if any) on the first-purchase day, the rest uniformly in
@@ -219,7 +225,30 @@ SEGMENTS: tuple[PlantedSegment, ...] = (
         "lost_one_timers", 0.44, (250, 365), (1, 2), (0, 365), 60, 4.0, RETAIL_QUANTITIES
     ),
 )
-SEGMENT_NAMES: tuple[str, ...] = tuple(s.name for s in SEGMENTS)
+#: Opt-in fifth type (``churn_share`` / ``--churn-share``): buyers like champions who
+#: stop half-way through the year, for segments over time. Before they stop they buy at
+#: a champion's pace; their last invoice is 150-190 days before the snapshot.
+CHURNED_CHAMPIONS = PlantedSegment(
+    "churned_champions", 0.0, (150, 190), (10, 25), (300, 365), 365, 8.0, WHOLESALE_QUANTITIES
+)
+SEGMENT_NAMES: tuple[str, ...] = (*(s.name for s in SEGMENTS), CHURNED_CHAMPIONS.name)
+
+
+def planted_segments(churn_share: float = 0.0) -> tuple[PlantedSegment, ...]:
+    """The planted types: :data:`SEGMENTS`, plus :data:`CHURNED_CHAMPIONS` with
+    ``churn_share`` of the customers (the others' shares scaled to make room)."""
+    if isinstance(churn_share, bool) or not isinstance(churn_share, int | float):
+        raise ValueError(f"churn_share must be a number from 0 to 0.5; got {churn_share!r}")
+    if not 0 <= churn_share <= 0.5:
+        raise ValueError(f"churn_share must be a number from 0 to 0.5; got {churn_share!r}")
+    if churn_share == 0:
+        return SEGMENTS
+    from dataclasses import replace
+
+    scaled = tuple(replace(s, share=s.share * (1 - churn_share)) for s in SEGMENTS)
+    return (*scaled, replace(CHURNED_CHAMPIONS, share=float(churn_share)))
+
+
 GUEST_LINES_PER_INVOICE = 8.0
 GUEST_QUANTITIES = (1, 1, 2, 2, 3, 4, 6, 6, 12, 12, 24)
 
@@ -414,7 +443,8 @@ class _Plan:
     start: dt.date
     customers: int
     scale: float  # multiplies (lines per invoice - 1)
-    segment: np.ndarray  # per customer, index into SEGMENTS
+    segments: tuple[PlantedSegment, ...]  # the planted types (planted_segments)
+    segment: np.ndarray  # per customer, index into segments
     customer_id: np.ndarray
     country: np.ndarray
     float_id: np.ndarray
@@ -430,33 +460,37 @@ def _mess_overhead(mess: bool) -> float:
     return sum(MESS_RATES.values()) if mess else 0.0
 
 
-def _per_customer(scale: float, mess: bool) -> tuple[float, float]:
+def _per_customer(
+    scale: float, mess: bool, segments: tuple[PlantedSegment, ...] = SEGMENTS
+) -> tuple[float, float]:
     """Expected (invoices, lines) per customer at a lines-per-invoice scale."""
-    invoices = sum(s.share * (s.invoices[0] + s.invoices[1]) / 2 for s in SEGMENTS)
+    invoices = sum(s.share * (s.invoices[0] + s.invoices[1]) / 2 for s in segments)
     lines = sum(
         s.share * (s.invoices[0] + s.invoices[1]) / 2 * (1 + (s.lines_per_invoice - 1) * scale)
-        for s in SEGMENTS
+        for s in segments
     )
     return invoices, lines * (1 + _mess_overhead(mess))
 
 
-def _size(customers: int | None, lines: int | None, mess: bool) -> tuple[int, float]:
+def _size(
+    customers: int | None, lines: int | None, mess: bool, segments: tuple[PlantedSegment, ...]
+) -> tuple[int, float]:
     """Customer count and lines-per-invoice scale that give about ``lines`` lines."""
     if lines is None:
         assert customers is not None
         return customers, 1.0
     if customers is None:
-        return max(1, round(lines / _per_customer(1.0, mess)[1])), 1.0
-    low, high = _per_customer(0.0, mess)[1], _per_customer(1.0, mess)[1]
+        return max(1, round(lines / _per_customer(1.0, mess, segments)[1])), 1.0
+    low, high = _per_customer(0.0, mess, segments)[1], _per_customer(1.0, mess, segments)[1]
     scale = (lines / customers - low) / (high - low)
-    most = max(s.lines_per_invoice for s in SEGMENTS) - 1
+    most = max(s.lines_per_invoice for s in segments) - 1
     if scale < 0:
         raise ValueError(
             f"lines must be at least about {round(low * customers)} for customers={customers} "
             f"(every invoice has a line); got {lines}: lower customers or raise lines"
         )
     if scale * most > CATALOGUE_SIZE / 3:
-        top = round(_per_customer(CATALOGUE_SIZE / 3 / most, mess)[1] * customers)
+        top = round(_per_customer(CATALOGUE_SIZE / 3 / most, mess, segments)[1] * customers)
         raise ValueError(
             f"lines must be at most about {top} for customers={customers}; got {lines}: "
             "raise customers or leave customers out"
@@ -464,7 +498,14 @@ def _size(customers: int | None, lines: int | None, mess: bool) -> tuple[int, fl
     return customers, scale
 
 
-def _plan(customers: int | None, seed: int, mess: bool, start: dt.date, lines: int | None) -> _Plan:
+def _plan(
+    customers: int | None,
+    seed: int,
+    mess: bool,
+    start: dt.date,
+    lines: int | None,
+    churn_share: float = 0.0,
+) -> _Plan:
     if customers is None and lines is None:
         raise ValueError("customers must be an integer >= 1 (or give lines); got None")
     if customers is not None:
@@ -476,23 +517,24 @@ def _plan(customers: int | None, seed: int, mess: bool, start: dt.date, lines: i
         raise ValueError(f"mess must be True or False; got {mess!r}")
     if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
         raise ValueError(f"start must be a datetime.date; got {start!r}")
-    n, scale = _size(customers, lines, mess)
+    segments = planted_segments(churn_share)
+    n, scale = _size(customers, lines, mess, segments)
 
     rng = np.random.Generator(np.random.PCG64(seed))
     catalogue = _catalogue(rng)
-    shares = np.array([s.share for s in SEGMENTS])
+    shares = np.array([s.share for s in segments])
     counts = np.floor(shares * n).astype(np.int64)
     leftover = np.argsort(-(shares * n - counts), kind="stable")[: n - counts.sum()]
     counts[leftover] += 1
-    segment = rng.permutation(np.repeat(np.arange(len(SEGMENTS), dtype=np.int8), counts))
+    segment = rng.permutation(np.repeat(np.arange(len(segments), dtype=np.int8), counts))
     span = 7000 if n <= 7000 else 3 * n
     customer_id = 12000 + rng.choice(span, n, replace=False).astype(np.int64)
     country = rng.choice(len(COUNTRIES), n, p=COUNTRY_WEIGHTS / COUNTRY_WEIGHTS.sum())
     float_id = (rng.random(n) < FLOAT_ID_SHARE) & mess
 
     def per_segment(pick) -> tuple[np.ndarray, np.ndarray]:
-        low = np.array([pick(s)[0] for s in SEGMENTS])[segment]
-        high = np.array([pick(s)[1] for s in SEGMENTS])[segment]
+        low = np.array([pick(s)[0] for s in segments])[segment]
+        high = np.array([pick(s)[1] for s in segments])[segment]
         return low, high
 
     # invoice counts stratified within each type (one draw per equal-probability slice of
@@ -507,12 +549,12 @@ def _plan(customers: int | None, seed: int, mess: bool, start: dt.date, lines: i
     low, high = per_segment(lambda s: s.recency_days)
     recency = rng.integers(low, high + 1)
     low, high = per_segment(lambda s: s.first_purchase_days)
-    max_active = np.array([s.max_active_days for s in SEGMENTS])[segment]
+    max_active = np.array([s.max_active_days for s in segments])[segment]
     first_low = np.maximum(recency, low)
     first_high = np.minimum(high, recency + max_active)
     first_recency = rng.integers(first_low, first_high + 1)
 
-    per_invoice, per_line = _per_customer(scale, mess)
+    per_invoice, per_line = _per_customer(scale, mess, segments)
     chunk = int(min(MAX_CUSTOMERS_PER_CHUNK, max(1, LINES_PER_CHUNK // per_line)))
     # invoices per customer incl. guest, cancellation and adjustment invoices, with room
     bound = 3 * per_invoice * n * (1 + _mess_overhead(mess)) + 1000
@@ -524,6 +566,7 @@ def _plan(customers: int | None, seed: int, mess: bool, start: dt.date, lines: i
         start=start,
         customers=n,
         scale=scale,
+        segments=segments,
         segment=segment,
         customer_id=customer_id,
         country=country,
@@ -606,7 +649,7 @@ def _chunk(plan: _Plan, index: int, invoice_offset: int) -> tuple[pd.DataFrame, 
     customers = np.arange(
         index * plan.chunk_size, min(plan.customers, (index + 1) * plan.chunk_size)
     )
-    groups = [*SEGMENTS, None]  # the last group is guests
+    groups = [*plan.segments, None]  # the last group is guests
     quantity_table = np.zeros((len(groups), 16), np.int64)
     for g, s in enumerate(groups):
         q = s.quantities if s else GUEST_QUANTITIES
@@ -651,7 +694,7 @@ def _chunk(plan: _Plan, index: int, invoice_offset: int) -> tuple[pd.DataFrame, 
         g_lines = 1 + rng.poisson((GUEST_LINES_PER_INVOICE - 1) * plan.scale, n_guest)
         g_lines = np.minimum(g_lines, CATALOGUE_SIZE)
         g_invoice, g_position, g_product, g_quantity = _invoice_lines(
-            rng, plan, g_lines, quantity_table, np.full(n_guest, len(SEGMENTS))
+            rng, plan, g_lines, quantity_table, np.full(n_guest, len(plan.segments))
         )
         lines.add(
             g_invoice + n_invoices,
@@ -802,7 +845,8 @@ def _chunk(plan: _Plan, index: int, invoice_offset: int) -> tuple[pd.DataFrame, 
             "customer_id": pd.arrays.IntegerArray(plan.customer_id[known], guest),
             "country": pd.Categorical.from_codes(country, categories=COUNTRIES),
             "planted_segment": pd.Categorical.from_codes(
-                np.where(guest, -1, plan.segment[known]), categories=SEGMENT_NAMES
+                np.where(guest, -1, plan.segment[known]),
+                categories=[segment.name for segment in plan.segments],
             ),
             "mess": pd.Categorical.from_codes(kind, categories=KINDS),
             "expected_reason": pd.Categorical.from_codes(reason_of_kind[kind], categories=REASONS),
@@ -823,13 +867,14 @@ def iter_transactions(
     mess: bool = True,
     start: dt.date = DEFAULT_START,
     lines: int | None = None,
+    churn_share: float = 0.0,
 ) -> Iterator[pd.DataFrame]:
     """Generate the transactions chunk by chunk (about a million lines per chunk).
 
     Arguments are those of :func:`generate_transactions` and are validated before
     this returns. Concatenating the chunks gives exactly :func:`generate_transactions`.
     """
-    plan = _plan(customers, seed, mess, start, lines)
+    plan = _plan(customers, seed, mess, start, lines, churn_share)
 
     def chunks() -> Iterator[pd.DataFrame]:
         used = 0
@@ -848,6 +893,7 @@ def generate_transactions(
     mess: bool = True,
     start: dt.date = DEFAULT_START,
     lines: int | None = None,
+    churn_share: float = 0.0,
 ) -> pd.DataFrame:
     """Generate a synthetic Online Retail export as a DataFrame, one row per file line.
 
@@ -867,6 +913,9 @@ def generate_transactions(
         Target number of lines. With ``customers`` too, the number of lines per
         invoice is scaled (recency and frequency stay as planted); alone, it picks
         the customer count.
+    churn_share:
+        Share of customers of the opt-in type :data:`CHURNED_CHAMPIONS` (0 to 0.5;
+        default 0: the four types of :data:`SEGMENTS` only, as the bundled sample).
 
     Returns
     -------
@@ -878,7 +927,11 @@ def generate_transactions(
     row-accounting bucket) and ``customer_id_written_as_float`` (CSV only).
     """
     return pd.concat(
-        list(iter_transactions(customers, seed, mess=mess, start=start, lines=lines)),
+        list(
+            iter_transactions(
+                customers, seed, mess=mess, start=start, lines=lines, churn_share=churn_share
+            )
+        ),
         ignore_index=True,
     )
 
@@ -1276,7 +1329,13 @@ def write_transactions(
 # ------------------------------------------------------------------------------- CLI
 
 
-_OPTION_OF = {"customers": "--customers", "seed": "--seed", "lines": "--lines", "path": "--out"}
+_OPTION_OF = {
+    "customers": "--customers",
+    "seed": "--seed",
+    "lines": "--lines",
+    "path": "--out",
+    "churn_share": "--churn-share",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -1305,6 +1364,13 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_START,
         help="first day, YYYY-MM-DD (default 2010-12-01); the data spans one year",
     )
+    parser.add_argument(
+        "--churn-share",
+        type=float,
+        default=0.0,
+        help="share of customers who buy like champions, then stop half-way through the "
+        "year (type churned_champions; default 0)",
+    )
     return parser
 
 
@@ -1320,7 +1386,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.customers is None and args.lines is None:
             raise ValueError("customers must be given (or lines)")
         chunks = iter_transactions(
-            args.customers, args.seed, mess=args.mess, start=args.start, lines=args.lines
+            args.customers,
+            args.seed,
+            mess=args.mess,
+            start=args.start,
+            lines=args.lines,
+            churn_share=args.churn_share,
         )
     except ValueError as error:  # name the option, not the Python parameter
         name, _, rest = str(error).partition(" ")
