@@ -1,10 +1,26 @@
-{#- One row per customer: what their kept purchase lines add up to. -#}
+{#- One row per customer with a kept purchase dated (day) before the snapshot date: when
+    they first and last bought, and where. -#}
 
 with
 
-kept as (
+invoice_days as (
 
-    select * from {{ ref('int_transactions_kept') }}
+    select * from {{ ref('int_customer_invoice_days') }}
+
+),
+
+snapshot as (
+
+    select as_of_date as snapshot_date from {{ ref('int_as_of_dates') }}
+    where is_snapshot
+
+),
+
+before_snapshot as (
+
+    select invoice_days.*
+    from invoice_days
+    inner join snapshot on invoice_days.invoiced_on < snapshot.snapshot_date
 
 ),
 
@@ -13,8 +29,8 @@ country_lines as (
     select
         customer_id,
         country,
-        count(*) as line_count
-    from kept
+        sum(purchase_lines) as line_count
+    from before_snapshot
     group by customer_id, country
 
 ),
@@ -36,14 +52,9 @@ purchases as (
 
     select
         customer_id,
-        min(invoiced_at) as first_purchase_at,
-        max(invoiced_at) as last_purchase_at,
-        count(distinct invoice_no) as invoices,
-        count(*) as purchase_lines,
-        cast(sum(quantity) as bigint) as units,
-        sum(line_revenue) as revenue,
-        count(distinct stock_code) as distinct_products
-    from kept
+        min(first_purchase_at) as first_purchase_at,
+        max(last_purchase_at) as last_purchase_at
+    from before_snapshot
     group by customer_id
 
 )

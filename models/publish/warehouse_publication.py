@@ -23,6 +23,10 @@ def model(dbt, session):
     dbt.ref("pca_components")
     dbt.ref("segment_profiles")
     dbt.ref("segment_rfm_crosstab")
+    dbt.ref("segment_model")
+    # segments over time
+    dbt.ref("customer_rfm_history")
+    dbt.ref("segment_migration")
     # the lookup tables analysts edit
     dbt.ref("non_product_stock_codes")
     dbt.ref("rfm_segment_map")

@@ -1,6 +1,6 @@
 """An independent implementation of the contract, for checking the dbt build.
 
-Written from ../shared/design/contract.md alone, in plain Python (csv module,
+Written from the data contract (docs/contract.md) alone, in plain Python (csv module,
 Decimal), sharing no code with the SQL models or the loader, so a bug in one shows
 up as a disagreement with the other. Slow on purpose-free data sizes; meant for
 test files of up to a few hundred thousand lines.
@@ -150,6 +150,7 @@ def _text(value: str | None) -> str | None:
 class Reference:
     audit: dict[str, int]
     rfm: pd.DataFrame  # customer_id, recency_days, frequency, monetary, r/f/m scores
+    kept: list[tuple[int, str | None, dt.datetime, Decimal]]  # customer, invoice, when, revenue
 
 
 def reference_rfm(
@@ -198,22 +199,40 @@ def reference_rfm(
             audit["kept"] += 1
             kept.append((customer, invoice, when, quantity * price))
 
+    snapshot = snapshot_date or default_snapshot(kept)
+    return Reference(audit=dict(audit), rfm=rfm_as_of(kept, snapshot), kept=kept)
+
+
+def default_snapshot(kept: list[tuple]) -> dt.date:
+    """The day after the latest kept purchase."""
+    return max(when.date() for _, _, when, _ in kept) + dt.timedelta(days=1)
+
+
+def rfm_as_of(kept: list[tuple], as_of: dt.date, window_days: int | None = None) -> pd.DataFrame:
+    """RFM and scores of every customer with a kept purchase dated before ``as_of``, from
+    those purchases only (frequency and monetary from the last ``window_days`` days)."""
     last: dict[int, dt.date] = {}
     invoices: dict[int, set] = defaultdict(set)
     spend: dict[int, Decimal] = defaultdict(Decimal)
     for customer, invoice, when, revenue in kept:
-        last[customer] = max(last.get(customer, when.date()), when.date())
+        day = when.date()
+        if day >= as_of:
+            continue
+        last[customer] = max(last.get(customer, day), day)
+        if window_days is not None and day < as_of - dt.timedelta(days=window_days):
+            continue
         if invoice is not None:
             invoices[customer].add(invoice)
         spend[customer] += revenue
-    snapshot = snapshot_date or (max(last.values()) + dt.timedelta(days=1))
+    customers = sorted(last)
     rfm = pd.DataFrame(
         {
-            "customer_id": list(last),
-            "recency_days": [(snapshot - last[c]).days for c in last],
-            "frequency": [len(invoices[c]) for c in last],
-            "monetary": [spend[c].quantize(Decimal("0.01"), ROUND_HALF_UP) for c in last],
-        }
+            "customer_id": customers,
+            "recency_days": [(as_of - last[c]).days for c in customers],
+            "frequency": [len(invoices[c]) for c in customers],
+            "monetary": [spend[c].quantize(Decimal("0.01"), ROUND_HALF_UP) for c in customers],
+        },
+        columns=["customer_id", "recency_days", "frequency", "monetary"],
     )
     n = len(rfm)
     for column, score, ascending in (
@@ -221,7 +240,45 @@ def reference_rfm(
         ("frequency", "f_score", True),
         ("monetary", "m_score", True),
     ):
-        rank = rfm[column].rank(method="min", ascending=ascending)
+        rank = rfm[column].astype(float).rank(method="min", ascending=ascending)
         share = (rank - 1) / (n - 1) if n > 1 else rank * 0
         rfm[score] = [min(5, 1 + math.floor(5 * s)) for s in share]
-    return Reference(audit=dict(audit), rfm=rfm.sort_values("customer_id").reset_index(drop=True))
+    return rfm
+
+
+def _next_period(day: dt.date, grain: str) -> dt.date:
+    """The first day of the period (month, week from Monday, quarter) after ``day``'s."""
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday()) + dt.timedelta(days=7)
+    months = 3 if grain == "quarter" else 1
+    first_month = (day.month - 1) // months * months + 1
+    month = first_month + months
+    return dt.date(day.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def as_of_dates(kept: list[tuple], snapshot: dt.date, grain: str = "month") -> list[dt.date]:
+    """The period starts after the earliest kept purchase's period, before the snapshot,
+    and the snapshot."""
+    dates = []
+    day = _next_period(min(when.date() for _, _, when, _ in kept), grain)
+    while day < snapshot:
+        dates.append(day)
+        day = _next_period(day, grain)
+    return [*dates, snapshot]
+
+
+def reference_history(
+    reference: Reference,
+    snapshot_date: dt.date | None = None,
+    grain: str = "month",
+    window_days: int | None = None,
+) -> pd.DataFrame:
+    """customer_rfm_history's RFM columns, one as-of date at a time, from the definition."""
+    snapshot = snapshot_date or default_snapshot(reference.kept)
+    frames = [
+        rfm_as_of(reference.kept, day, window_days).assign(as_of_date=day)
+        for day in as_of_dates(reference.kept, snapshot, grain)
+    ]
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["customer_id", "as_of_date"], ignore_index=True
+    )

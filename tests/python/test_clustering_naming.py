@@ -9,6 +9,7 @@ from scipy.cluster.hierarchy import ward
 
 from segmentation.clustering import NOISE_NAME, kneedle, name_clusters
 from segmentation.clustering.algorithms import cut_tree_into
+from segmentation.clustering.naming import base_name, level, percentile_rank
 
 
 def customers(*groups: tuple[int, float, float, float]) -> tuple[pd.DataFrame, np.ndarray]:
@@ -21,44 +22,111 @@ def customers(*groups: tuple[int, float, float, float]) -> tuple[pd.DataFrame, n
     return rfm, np.asarray(labels)
 
 
-def test_each_combination_of_recent_frequent_and_big_spending_has_its_name():
+def test_levels_come_from_the_populations_tertiles_and_pick_the_name():
     rfm, labels = customers(
-        (10, 5, 20, 3000),  # recent, frequent, big spending
-        (10, 5, 20, 10),  # recent, frequent
-        (10, 5, 2, 3000),  # recent, big spending
-        (10, 5, 2, 10),  # recent
-        (10, 300, 20, 3000),  # frequent, big spending
-        (10, 300, 20, 10),  # frequent
-        (10, 300, 2, 3000),  # big spending
-        (10, 300, 2, 10),  # none
+        (10, 5, 20, 3000),  # recent, frequent, big spending: ranks 1/6, 5/6, 5/6
+        (10, 60, 3, 500),  # the middle third on every measure
+        (10, 300, 1, 50),  # least recent, one invoice, least spend
     )
     assert name_clusters(rfm, labels) == {
         0: "High-value loyal",
-        1: "Promising regulars",
-        2: "Recent big spenders",
-        3: "Recent occasional buyers",
-        4: "Lapsed big spenders",
-        5: "Lapsed regulars",
-        6: "Lapsed infrequent big spenders",
-        7: "Lapsed low-value",
+        1: "Cooling occasional buyers",
+        2: "Lost one-timers",
     }
 
 
-def test_clusters_of_one_time_buyers_are_called_so():
-    rfm, labels = customers((10, 5, 1, 10), (10, 300, 1, 10), (10, 150, 10, 500))
+@pytest.mark.parametrize(
+    ("levels", "one_time", "name"),
+    [
+        (("low", "high", "high"), False, "High-value loyal"),
+        (("high", "high", "high"), False, "Lapsed frequent big spenders"),
+        (("mid", "high", "mid"), False, "Cooling frequent buyers"),
+        (("low", "high", "low"), False, "Recent frequent small spenders"),
+        (("high", "mid", "high"), False, "Lapsed big spenders"),
+        (("low", "mid", "mid"), False, "Recent occasional buyers"),
+        (("mid", "mid", "low"), False, "Cooling occasional small spenders"),
+        (("high", "low", "high"), False, "Lapsed infrequent big spenders"),
+        (("low", "low", "mid"), False, "Recent infrequent buyers"),
+        (("high", "low", "low"), False, "Lapsed low-value buyers"),
+        (("low", "low", "low"), True, "Recent one-time buyers"),
+        (("mid", "low", "high"), True, "Cooling one-time big spenders"),
+        (("high", "low", "low"), True, "Lost one-timers"),
+        (("high", "low", "mid"), True, "Lost one-timers"),
+        (("high", "low", "high"), True, "Lapsed one-time big spenders"),
+    ],
+)
+def test_each_combination_of_levels_has_its_name(levels, one_time, name):
+    assert base_name(*levels, one_time=one_time) == name
+
+
+def test_every_combination_of_levels_gets_a_different_base_name():
+    names = {
+        base_name(r, f, m, one_time=False)
+        for r in ("low", "mid", "high")
+        for f in ("low", "mid", "high")
+        for m in ("low", "mid", "high")
+    }
+    assert len(names) == 27
+
+
+def test_a_value_many_customers_share_sits_in_the_middle_of_its_tie():
+    population = np.array([1.0, 1.0, 1.0, 2.0, 5.0, 9.0])
+    assert percentile_rank(population, 1.0) == pytest.approx(0.25)  # (0 + 3) / 2 / 6
+    assert percentile_rank(population, 5.0) == pytest.approx(4.5 / 6)
+    assert [level(r) for r in (0.2, 1 / 3, 0.5, 2 / 3, 0.9)] == ["low", "mid", "mid", "mid", "high"]
+
+
+def test_two_clusters_that_would_share_a_name_are_told_apart_by_what_differs_most():
+    rfm, labels = customers(
+        (10, 2, 20, 5000),  # high-value loyal, the most recent
+        (10, 20, 21, 5100),  # high-value loyal too, a little behind on recency
+        (5, 10, 1, 50),  # recent one-timers, between the two on recency only
+        (45, 300, 1, 60),
+    )
     names = name_clusters(rfm, labels)
-    assert names[0] == "Recent one-time buyers"
-    assert names[1] == "Lost one-timers"
+    assert names == {
+        0: "High-value loyal, more recent",
+        1: "High-value loyal, less recent",
+        2: "Recent one-time buyers",
+        3: "Lost one-timers",
+    }
 
 
-def test_clusters_that_would_share_a_name_are_numbered_in_cluster_id_order():
-    rfm, labels = customers((10, 5, 20, 3000), (10, 6, 25, 2000), (20, 300, 1, 10))
+def test_three_clusters_that_would_share_a_name_get_highest_mid_and_lowest():
+    rfm, labels = customers(
+        (10, 5, 20, 2000),
+        (10, 5, 20, 9000),
+        (10, 5, 20, 4000),
+        (60, 300, 1, 10),
+    )
+    names = name_clusters(rfm, labels)
+    assert names[0] == "High-value loyal, lowest spend"
+    assert names[1] == "High-value loyal, highest spend"
+    assert names[2] == "High-value loyal, mid spend"
+
+
+def test_clusters_alike_on_every_measure_are_numbered_in_cluster_id_order():
+    rfm, labels = customers((10, 5, 20, 3000), (10, 5, 20, 3000), (20, 300, 1, 10))
     names = name_clusters(rfm, labels)
     assert names == {0: "High-value loyal (1)", 1: "High-value loyal (2)", 2: "Lost one-timers"}
+
+
+def test_four_clusters_that_would_share_a_name_are_numbered():
+    rfm, labels = customers(
+        (10, 5, 20, 2000), (10, 6, 21, 3000), (10, 7, 22, 4000), (10, 8, 23, 5000), (80, 300, 1, 9)
+    )
+    names = name_clusters(rfm, labels)
+    assert [names[c] for c in range(4)] == [f"High-value loyal ({i})" for i in range(1, 5)]
     assert len(set(names.values())) == len(names)
 
 
-def test_dbscan_noise_is_named_outliers_and_does_not_take_a_number():
+def test_names_do_not_depend_on_the_order_of_the_rows():
+    rfm, labels = customers((10, 2, 20, 5000), (10, 20, 21, 5100), (5, 10, 1, 50), (45, 300, 1, 60))
+    order = np.random.default_rng(0).permutation(len(rfm))
+    assert name_clusters(rfm.iloc[order], labels[order]) == name_clusters(rfm, labels)
+
+
+def test_noise_is_named_outliers_and_does_not_take_a_number():
     rfm, labels = customers((10, 5, 20, 3000), (12, 300, 1, 10), (3, 150, 5, 100))
     labels = np.where(labels == 2, -1, labels)
     names = name_clusters(rfm, labels)

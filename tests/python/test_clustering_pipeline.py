@@ -78,9 +78,11 @@ def test_planted_segments_get_the_names_their_profiles_call_for(planted, default
     rfm, truth = planted
     names = default_run.segments.set_index("customer_id").loc[rfm["customer_id"], "segment_name"]
     majority = pd.crosstab(truth.to_numpy(), names.to_numpy()).idxmax(axis=1).to_dict()
+    # 55% of the planted customers are lapsed, so the lapsed big spenders (about 250
+    # days) sit in the middle third of recency: "Cooling"
     assert majority == {
         "champions": "High-value loyal",
-        "lapsed_big_spenders": "Lapsed big spenders",
+        "lapsed_big_spenders": "Cooling frequent big spenders",
         "recent_newcomers": "Recent one-time buyers",
         "lost_one_timers": "Lost one-timers",
     }
@@ -144,7 +146,7 @@ def test_dbscan_fitted_on_a_sample_labels_every_customer(planted):
     assert result.evaluation.loc[0, "fit_sample_size"] == 300
 
 
-@pytest.mark.parametrize("algorithm", ["kmeans", "agglomerative", "dbscan"])
+@pytest.mark.parametrize("algorithm", ["kmeans", "agglomerative", "dbscan", "hdbscan"])
 def test_two_runs_give_identical_frames(planted, algorithm):
     rfm, _ = planted
     config = SegmentationConfig(algorithm=algorithm, **QUICK)
@@ -153,6 +155,7 @@ def test_two_runs_give_identical_frames(planted, algorithm):
     assert_frame_equal(first.segments, second.segments)
     assert_frame_equal(first.pca_components, second.pca_components)
     assert_frame_equal(first.profiles, second.profiles)
+    assert_frame_equal(first.model.to_frame(), second.model.to_frame())
 
 
 @pytest.mark.parametrize("algorithm", ["kmeans", "agglomerative"])
@@ -202,7 +205,7 @@ def test_n_clusters_fixes_k(planted):
 def test_n_clusters_outside_the_k_range_gets_its_own_evaluation_row(planted):
     rfm, _ = planted
     result = run_segmentation(rfm, SegmentationConfig(n_clusters=8, k_max=4, **{"n_init": 3}))
-    assert result.evaluation["k"].tolist() == [2, 3, 4, 8]
+    assert result.evaluation["k"].tolist() == [3, 4, 8]
     assert result.k == 8
 
 
@@ -339,8 +342,16 @@ def test_profiles_have_the_contract_columns(default_run):
         "median_frequency",
         "mean_monetary",
         "median_monetary",
+        "mean_distance_to_centre",
     ]
     assert default_run.profiles["share_of_customers"].sum() == pytest.approx(1.0)
+
+
+def test_profiles_mean_distance_to_centre_is_the_mean_over_the_clusters_customers(default_run):
+    expected = default_run.segments.groupby("cluster_id")["distance_to_centre"].mean()
+    profiles = default_run.profiles.set_index("cluster_id")["mean_distance_to_centre"]
+    assert profiles.to_numpy() == pytest.approx(expected.to_numpy())
+    assert (profiles > 0).all()
 
 
 def test_fit_segments_refuses_a_k_it_cannot_fit(planted):

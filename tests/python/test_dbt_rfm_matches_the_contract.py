@@ -95,9 +95,12 @@ def test_a_glob_of_monthly_files_is_read_as_one_export(tmp_path):
     compare(tmp_path, str(folder / "*.csv"))
 
 
-def test_the_snapshot_var_moves_recency(tmp_path):
+@pytest.mark.parametrize("snapshot", ["2012-06-30", "2011-06-15"], ids=["after", "mid_year"])
+def test_the_snapshot_var_measures_customers_as_of_that_date(tmp_path, snapshot):
+    # after the last purchase: every purchase counts, recency grows; mid-year: only the
+    # purchases dated before it count, and later customers have no row yet
     path = synth(tmp_path / "exp.csv", "--customers", "200", "--seed", "8")
-    compare(tmp_path, str(path), snapshot="2012-06-30")
+    compare(tmp_path, str(path), snapshot=snapshot)
 
 
 def test_every_raw_line_is_accounted_for(tmp_path):

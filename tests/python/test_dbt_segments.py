@@ -10,10 +10,13 @@ from sklearn.metrics import adjusted_rand_score
 
 SEGMENT_TABLES = [
     "cluster_evaluation",
+    "segment_model",
     "customer_segments",
     "pca_components",
     "segment_profiles",
     "segment_rfm_crosstab",
+    "customer_rfm_history",
+    "segment_migration",
 ]
 
 
@@ -83,7 +86,7 @@ def test_a_bad_clustering_var_stops_the_build_with_its_name(tmp_path, planted, v
     assert f"var '{named}'" in run.output, run.output[-3000:]
 
 
-@pytest.mark.parametrize("algorithm", ["minibatch_kmeans", "agglomerative", "dbscan"])
+@pytest.mark.parametrize("algorithm", ["minibatch_kmeans", "agglomerative", "dbscan", "hdbscan"])
 def test_every_algorithm_writes_the_same_relations(tmp_path, planted, algorithm):
     export, _ = planted
     run = run_dbt(
@@ -100,3 +103,10 @@ def test_every_algorithm_writes_the_same_relations(tmp_path, planted, algorithm)
         run.query("select count(*) as n from cluster_evaluation where is_selected")["n"].iloc[0]
         == 1
     )
+    # the model labels the history as it labels the snapshot's customers
+    mismatched = run.query(
+        "select count(*) as n from (select customer_id, cluster_id, segment_name "
+        "from customer_rfm_history where is_snapshot except all "
+        "select customer_id, cluster_id, segment_name from customer_segments)"
+    )["n"].iloc[0]
+    assert mismatched == 0

@@ -73,6 +73,20 @@ def published_relations(project: Path) -> list[str]:
     )
 
 
+def published_downstream_of(project: Path, node: str) -> set[str]:
+    """The published relations the node feeds (itself included), from the manifest."""
+    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    children = manifest["child_map"]
+    start = next(uid for uid in children if uid.split(".")[-1] == node)
+    seen, stack = {start}, [start]
+    while stack:
+        for child in children[stack.pop()]:
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return {uid.split(".")[-1] for uid in seen} & set(published_relations(project))
+
+
 def fingerprint(warehouse: Path) -> str:
     return hashlib.sha256(warehouse.read_bytes()).hexdigest()
 
@@ -87,9 +101,10 @@ def ids_by_relation(warehouse: Path) -> dict[str, str]:
     return dict(zip(frame["relation"], frame["dbt_run_id"], strict=True))
 
 
-def assert_whole(warehouse: Path, relations: list[str]) -> None:
+def assert_whole(warehouse: Path, relations: list[str], past_snapshot: bool = False) -> None:
     """The published warehouse holds exactly `relations` and the record; every mart's rows
-    carry the one id the record gives it; customers, lines and revenue agree across marts."""
+    carry the one id the record gives it; customers, lines and revenue agree across marts
+    (with a past snapshot, customer_rfm counts only the kept lines before it)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = {r[0] for r in con.sql("select table_name from duckdb_tables()").fetchall()}
         assert tables == {*relations, "warehouse_publication"}
@@ -110,9 +125,9 @@ def assert_whole(warehouse: Path, relations: list[str]) -> None:
         assert customers == one("select sum(customers) from segment_rfm_crosstab")
         revenue = one("select sum(monetary) from customer_rfm")
         assert revenue == one("select sum(revenue) from segment_profiles")
-        assert one("select row_count from transaction_audit where reason = 'kept'") == one(
-            "select sum(purchase_lines) from customer_rfm"
-        )
+        kept = one("select row_count from transaction_audit where reason = 'kept'")
+        measured = one("select sum(purchase_lines) from customer_rfm")
+        assert kept > measured if past_snapshot else kept == measured
         assert one("select sum(row_count) from transaction_audit where reason <> 'kept'") == one(
             "select count(*) from rejected_transaction_lines"
         )
@@ -170,25 +185,30 @@ def test_a_seed_edit_is_published_by_the_readme_command(tmp_path, exports, wareh
 
 def test_rebuilding_customer_rfm_and_downstream_publishes_them(project, exports, warehouse):
     before = ids_by_relation(warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        recency = con.sql("select sum(recency_days) from customer_rfm").fetchall()[0][0]
-        customers = con.sql("select count(*) from customer_rfm").fetchall()[0][0]
-    build(project, warehouse, exports["first"], "-s", "customer_rfm+", snapshot_date="2013-01-01")
+    build(project, warehouse, exports["first"], "-s", "customer_rfm+")
     relations = published_relations(project)
     assert_whole(warehouse, relations)
     after = ids_by_relation(warehouse)
-    downstream = {
-        "customer_rfm",
-        "cluster_evaluation",
-        "customer_segments",
-        "pca_components",
-        "segment_profiles",
-        "segment_rfm_crosstab",
-    }
-    assert {r for r in relations if after[r] != before[r]} == downstream
+    rebuilt = {r for r in relations if after[r] != before[r]}
+    assert rebuilt == published_downstream_of(project, "customer_rfm")
+    assert {"customer_segments", "customer_rfm_history"} <= rebuilt
+    assert "transaction_audit" not in rebuilt and len({after[r] for r in rebuilt}) == 1
+
+
+def test_the_readme_s_snapshot_command_publishes_customers_as_of_that_date(
+    project, exports, warehouse
+):
+    snapshot = "2011-06-15"
+    build(project, warehouse, exports["first"], "-s", "int_as_of_dates+", snapshot_date=snapshot)
+    relations = published_relations(project)
+    assert_whole(warehouse, relations, past_snapshot=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        moved = con.sql("select sum(recency_days) from customer_rfm").fetchall()[0][0]
-    assert moved > recency + customers  # every customer's recency grew by over a day
+        dates = con.sql(
+            "select min(snapshot_date), max(snapshot_date), max(last_purchase_at) from customer_rfm"
+        ).fetchall()[0]
+        last_history = con.sql("select max(as_of_date) from customer_rfm_history").fetchall()[0][0]
+    assert str(dates[0]) == str(dates[1]) == snapshot == str(last_history)
+    assert str(dates[2]) < snapshot  # only purchases before the date count
 
 
 @pytest.mark.parametrize(
@@ -221,8 +241,8 @@ SABOTAGE = {
     # customer_segments loses a customer: the two-parent test same_customers_as fails
     "same_customers_as": (
         "models/marts/segments/customer_segments.py",
-        "    return segments\n",
-        "    return segments.iloc[1:]\n",
+        "    return with_run_stamp(segments, run)\n",
+        "    return with_run_stamp(segments.iloc[1:], run)\n",
     ),
     # the audit loses a kept line: audit_adds_up_to_staged_lines fails
     "audit_adds_up_to_staged_lines": (

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.report import build_report, fmt
+from segmentation.report import build_report, fmt, history_figures
 from segmentation.report import takeaways as tk
 from segmentation.report.data import from_frames
 from segmentation.report.figures import (
@@ -41,6 +41,9 @@ FIGURE_IDS = [
     "fig-profiles",
     "fig-sizes",
     "fig-crosstab",
+    "fig-segments-over-time",
+    "fig-migration-learned",
+    "fig-migration-rfm",
 ]
 
 
@@ -258,10 +261,67 @@ def tiny_frames(
         "pca_components": components,
         "segment_profiles": profiles,
         "segment_rfm_crosstab": crosstab,
+        "segment_migration": tiny_migration(names),
     }
 
 
+def tiny_migration(names: dict[int, str]) -> pd.DataFrame:
+    """Three as-of dates: 10 customers on 1 January, 14 on 1 February, 15 on 1 March."""
+    big, regular, lost = names[0], names[1], names[2]
+    jan, feb, mar = (pd.Timestamp(d) for d in ("2011-01-01", "2011-02-01", "2011-03-01"))
+    rows = [
+        ("segment_name", jan, feb, big, big, 4, 4000.0),
+        ("segment_name", jan, feb, regular, regular, 6, 600.0),
+        ("segment_name", jan, feb, "(none)", regular, 4, 80.0),
+        ("segment_name", feb, mar, big, big, 3, 3500.0),
+        ("segment_name", feb, mar, big, lost, 1, 900.0),
+        ("segment_name", feb, mar, regular, regular, 8, 800.0),
+        ("segment_name", feb, mar, regular, lost, 2, 150.0),
+        ("segment_name", feb, mar, "(none)", big, 1, 20.0),
+        ("rfm_segment", jan, feb, "Champions", "Champions", 10, 4600.0),
+        ("rfm_segment", jan, feb, "(none)", "Hibernating", 4, 80.0),
+        ("rfm_segment", feb, mar, "Champions", "Champions", 10, 4400.0),
+        ("rfm_segment", feb, mar, "Hibernating", "Hibernating", 4, 900.0),
+        ("rfm_segment", feb, mar, "(none)", "Hibernating", 1, 20.0),
+    ]
+    columns = [
+        "segment_kind", "from_as_of_date", "to_as_of_date", "from_segment", "to_segment",
+        "customers", "revenue",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
 # --- takeaways ---------------------------------------------------------------------
+
+
+def test_segment_sizes_over_time_are_read_off_the_migration_and_its_takeaway_names_the_movers():
+    migration = tiny_frames()["segment_migration"]
+    sizes = history_figures.segment_sizes(migration, "segment_name")
+    assert sizes.to_dict("index") == {
+        pd.Timestamp("2011-01-01"): {"Big <spenders> & co": 4, "Lost": 0, "Regulars": 6},
+        pd.Timestamp("2011-02-01"): {"Big <spenders> & co": 4, "Lost": 0, "Regulars": 10},
+        pd.Timestamp("2011-03-01"): {"Big <spenders> & co": 4, "Lost": 3, "Regulars": 8},
+    }
+    assert history_figures.sizes_takeaway(sizes, "segment_name") == (
+        "From 2011-02-01 to 2011-03-01, 'Lost' grew most (+3 to 3 customers) and 'Regulars' "
+        "shrank most (-2 to 8)."
+    )
+    assert history_figures.sizes_takeaway(sizes.iloc[:1], "segment_name").startswith(
+        "One as-of date only"
+    )
+
+
+def test_migration_takeaway_names_the_move_that_carried_the_most_past_revenue():
+    migration = tiny_frames()["segment_migration"]
+    latest = history_figures.latest_moves(migration, "segment_name")
+    assert history_figures.migration_takeaway(latest) == (
+        "1 'Big <spenders> & co' customers became 'Lost' between 2011-02-01 and 2011-03-01, "
+        "carrying 900.00 of past revenue (3 customers changed segment in all)."
+    )
+    stayed = history_figures.latest_moves(migration, "rfm_segment")
+    assert history_figures.migration_takeaway(stayed) == (
+        "From 2011-02-01 to 2011-03-01 every customer stayed in their segment (new ones aside)."
+    )
 
 
 def test_null_takeaway_names_the_emptiest_column_and_counts_invalid_values():
@@ -301,12 +361,30 @@ def test_elbow_takeaway_reports_the_drop_into_and_out_of_the_knee():
 def test_silhouette_takeaway_picks_the_best_k_and_compares_the_elbow():
     evaluation = tiny_frames()["cluster_evaluation"]
     assert tk.silhouette_takeaway(evaluation) == (
-        "Silhouette picks k=3 (0.62, well separated); the elbow agrees"
+        "Silhouette picks k=3 (0.62, well separated); the elbow agrees. The segments are "
+        "well separated groups."
+    )
+
+
+def test_silhouette_takeaway_says_why_a_better_scoring_k_was_not_chosen():
+    evaluation = tiny_frames()["cluster_evaluation"].assign(
+        is_selected=[False, False, True, False],
+        is_eligible=[True, False, True, True],
+        smallest_segment_share=[0.2, 0.012, 0.1, 0.05],
+        selection_reason=[None, None, "best silhouette among eligible k", None],
+    )
+    assert tk.silhouette_takeaway(evaluation) == (
+        "Silhouette picks k=4 (0.50, well separated), the best among the k whose every "
+        "segment is big enough; k=3 scores 0.62 but its smallest segment holds only 1.2% of "
+        "customers; the elbow is at k=3. The segments are well separated groups."
     )
 
 
 def test_silhouette_takeaway_says_when_n_clusters_overrode_the_best_k():
-    evaluation = tiny_frames()["cluster_evaluation"].assign(is_selected=[False, False, False, True])
+    evaluation = tiny_frames()["cluster_evaluation"].assign(
+        is_selected=[False, False, False, True],
+        selection_reason=[None, None, None, "var n_clusters = 5"],
+    )
     assert tk.silhouette_takeaway(evaluation) == (
         "k=5 was fixed by n_clusters (silhouette 0.45, usable); the best silhouette is at "
         "k=3 (0.62)"

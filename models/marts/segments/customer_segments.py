@@ -1,25 +1,17 @@
 """One row per customer of customer_rfm: their cluster, its name, PCA coordinates.
 
-A thin adapter: k comes from cluster_evaluation's selected row, the fit and the
-naming rule from python/segmentation/clustering.
+A thin adapter: the model is segment_model (fitted once per build); this labels the
+snapshot's customers with it, exactly as every history row is labelled.
 """
 
-from dbt.adapters.events.logging import AdapterLogger
-
-from segmentation.clustering import fit_segments, from_vars, prepare_features, selected_k
+from segmentation.clustering import SegmentModel, segment_customers
 from segmentation.frames import relation_to_frame, with_run_stamp
-
-logger = AdapterLogger("customer_segments")
 
 
 def model(dbt, session):
-    config = from_vars(dbt.config.get("meta"))
+    fitted = SegmentModel.from_frame(relation_to_frame(dbt.ref("segment_model")))
     rfm = relation_to_frame(dbt.ref("customer_rfm"))
-    evaluation = relation_to_frame(dbt.ref("cluster_evaluation"))
     run = relation_to_frame(dbt.source("dbt_build", "dbt_run"))
 
-    features = prepare_features(rfm, config, log=logger.info)
-    segments = fit_segments(rfm, features, selected_k(evaluation), config, log=logger.info)
-    selected = evaluation[evaluation["is_selected"]].iloc[0]
-    segments["algorithm"] = selected["algorithm"]
+    segments = segment_customers(fitted, rfm).assign(algorithm=fitted.algorithm)
     return with_run_stamp(segments, run)

@@ -12,14 +12,13 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 import numpy as np
 from scipy.cluster.hierarchy import ward
-from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
+from scipy.spatial import cKDTree
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import pairwise_distances_argmin_min
-from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
 from .config import SegmentationConfig
@@ -29,6 +28,10 @@ STREAM_FIT_SAMPLE = 1
 STREAM_SILHOUETTE = 2
 STREAM_STABILITY = 3
 STREAM_DBSCAN = 4
+STREAM_HDBSCAN = 5
+
+#: The cluster id of customers no cluster takes (density algorithms).
+NOISE = -1
 
 #: Mini-batch size: scikit-learn advises >= 256 x cores; 4096 keeps 16 cores busy.
 MINIBATCH_BATCH_SIZE = 4096
@@ -57,6 +60,11 @@ def clustering_cores(config: SegmentationConfig) -> int:
     process may run on."""
     if config.n_threads is not None:
         return config.n_threads
+    return available_cores()
+
+
+def available_cores() -> int:
+    """Every core this process may run on (its CPU affinity where the OS has one)."""
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
@@ -185,73 +193,40 @@ def cut_tree_into(linkage: np.ndarray, k: int) -> np.ndarray:
     return labels.astype(np.int64)
 
 
-@dataclass(frozen=True)
-class DbscanFit:
-    """A DBSCAN fit on a seeded sample, able to label every customer."""
+def nearest_core_labels(
+    values: np.ndarray,
+    core_points: np.ndarray,
+    core_labels: np.ndarray,
+    core_radius: np.ndarray,
+    workers: int = 1,
+) -> np.ndarray:
+    """The density algorithms' assignment rule: the cluster of the nearest core point
+    when it lies within that core point's radius, else noise (-1).
 
-    fit_positions: np.ndarray  # (n_fit,) rows of the full matrix it was fitted on
-    fit_labels: np.ndarray  # (n_fit,) -1 = noise
-    core_values: np.ndarray  # (n_core, n_features)
-    core_labels: np.ndarray  # (n_core,)
-    eps: float
-    min_samples: int
+    Parameters
+    ----------
+    values : ndarray of shape (n, n_features)
+        Transformed units.
+    core_points : ndarray of shape (m, n_features)
+    core_labels : ndarray of shape (m,)
+        Cluster of each core point (0..k-1).
+    core_radius : ndarray of shape (m,)
+        Each core point's radius (DBSCAN: eps; HDBSCAN: its core distance).
+    workers : int
+        Threads of the nearest-neighbour query (the result does not depend on it).
 
-    def labels_for(self, values: np.ndarray) -> np.ndarray:
-        """Labels for all rows: fitted rows keep theirs, others join the nearest core
-        customer within ``eps`` or become noise (-1)."""
-        labels = np.full(values.shape[0], -1, dtype=np.int64)
-        if self.core_values.shape[0]:
-            neighbours = NearestNeighbors(n_neighbors=1).fit(self.core_values)
-            distance, index = neighbours.kneighbors(values)
-            near = distance[:, 0] <= self.eps
-            labels[near] = self.core_labels[index[near, 0]]
-        labels[self.fit_positions] = self.fit_labels
-        return labels
-
-
-def dbscan_min_samples(config: SegmentationConfig, n_features: int) -> int:
-    """``config.dbscan_min_samples``, or 2 x the number of features."""
-    return config.dbscan_min_samples or max(2, 2 * n_features)
-
-
-def eps_from_k_distance_knee(values: np.ndarray, min_samples: int) -> float:
-    """DBSCAN ``eps`` at the knee of the sorted k-distance curve (k = ``min_samples``).
-
-    The k-distance of a customer is the distance to its ``min_samples``-th nearest
-    customer, itself included (scikit-learn's ``min_samples`` convention). Sorted
-    ascending, the curve is flat through dense regions and shoots up at the sparse ones;
-    its knee (:func:`kneedle`) separates the two. A knee at distance 0 (many identical
-    customers) falls back to the smallest positive k-distance.
+    Returns
+    -------
+    ndarray of shape (n,), int64
+        Cluster ids, -1 for noise.
     """
-    neighbours = min(min_samples, values.shape[0])
-    distance, _ = NearestNeighbors(n_neighbors=neighbours).fit(values).kneighbors(values)
-    curve = np.sort(distance[:, -1])
-    knee = kneedle(np.arange(curve.size, dtype=float), curve, curve="convex")
-    eps = float(curve[knee]) if knee is not None else float(np.median(curve))
-    if eps <= 0:
-        positive = curve[curve > 0]
-        eps = float(positive[0]) if positive.size else 1.0
-    return eps
-
-
-def fit_dbscan(values: np.ndarray, config: SegmentationConfig) -> DbscanFit:
-    """DBSCAN on a seeded sample of at most ``config.dbscan_max_fit_size`` customers."""
-    positions = seeded_subset(
-        values.shape[0], config.dbscan_max_fit_size, config.random_state, STREAM_DBSCAN
-    )
-    sample = values[positions]
-    min_samples = dbscan_min_samples(config, values.shape[1])
-    eps = config.dbscan_eps or eps_from_k_distance_knee(sample, min_samples)
-    model = DBSCAN(eps=eps, min_samples=min_samples).fit(sample)
-    core = model.core_sample_indices_
-    return DbscanFit(
-        fit_positions=positions,
-        fit_labels=model.labels_.astype(np.int64),
-        core_values=sample[core],
-        core_labels=model.labels_[core].astype(np.int64),
-        eps=float(eps),
-        min_samples=min_samples,
-    )
+    labels = np.full(values.shape[0], NOISE, dtype=np.int64)
+    if core_points.shape[0] == 0 or values.shape[0] == 0:
+        return labels
+    distance, nearest = cKDTree(core_points).query(values, k=1, workers=workers)
+    near = distance <= core_radius[nearest]
+    labels[near] = core_labels[nearest[near]]
+    return labels
 
 
 def kneedle(
@@ -266,10 +241,19 @@ def kneedle(
     streaming data, is not applied. Fewer than three points, a flat curve, or no gap on
     the expected side give ``None``; ties go to the smaller x.
 
-    Args:
-        x: shape ``(n,)``, strictly increasing.
-        y: shape ``(n,)``, finite.
-        curve: which side of the chord the knee lies on.
+    Parameters
+    ----------
+    x : ndarray of shape (n,)
+        Strictly increasing.
+    y : ndarray of shape (n,)
+        Finite.
+    curve : {"convex", "concave"}
+        Which side of the chord the knee lies on.
+
+    Returns
+    -------
+    int or None
+        Index into ``x`` of the knee.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)

@@ -6,8 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import DBSCAN
-from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from threadpoolctl import threadpool_limits
 
 from ._progress import Log, say, timed
@@ -20,7 +19,6 @@ from .algorithms import (
     clustering_cores,
     cut_tree_into,
     fit_centroid_model,
-    fit_dbscan,
     kneedle,
     nearest_centre,
     resolve_algorithm,
@@ -30,7 +28,8 @@ from .algorithms import (
     single_threaded,
     ward_tree,
 )
-from .config import SegmentationConfig, validate_config
+from .config import DENSITY_ALGORITHMS, SegmentationConfig, validate_config
+from .density import density_stability, fit_density
 from .features import feature_matrix
 from .silhouette import silhouette_scores
 
@@ -54,7 +53,22 @@ EVALUATION_COLUMNS = (
     "silhouette_sample_size",
     "noise_share",
     "dbscan_eps",
+    "smallest_segment_share",
+    "is_eligible",
+    "structure",
+    "selection_reason",
 )
+
+#: Silhouette bands of the ``structure`` column: (lower bound, band), best first.
+STRUCTURE_BANDS = ((0.5, "strong"), (0.25, "usable"), (-np.inf, "weak"))
+
+
+def structure_of(silhouette: float) -> str | None:
+    """The silhouette band: 'strong' (>= 0.5), 'usable' (0.25-0.5), 'weak' (< 0.25);
+    ``None`` for a missing silhouette."""
+    if silhouette is None or not np.isfinite(silhouette):
+        return None
+    return next(band for low, band in STRUCTURE_BANDS if silhouette >= low)
 
 
 def sweep_sample_size(config: SegmentationConfig, algorithm: str) -> int:
@@ -76,58 +90,71 @@ def candidate_ks(config: SegmentationConfig, n_fit: int, log: Log | None = None)
 
 
 def evaluate_k(X: pd.DataFrame, config: SegmentationConfig, log: Log | None = None) -> pd.DataFrame:
-    """Fit the configured algorithm for each candidate k and score every fit.
+    """Fit the configured algorithm for each candidate k, score every fit, choose k.
 
     For k-means, mini-batch k-means and Ward, k runs over ``k_min..k_max`` (capped at
     the customers evaluated minus one) plus ``n_clusters`` if set. Above
     ``k_selection_sample_size`` customers (Ward: also ``agglomerative_max_fit_size``)
     every k is fitted on one seeded sample, and all metrics below are computed on that
-    sample; the final fit on every customer is :func:`fit_segments`'s job. DBSCAN gives
-    one row whose k is the number of clusters it found.
+    sample; the final fit on every customer is :func:`fit_segment_model`'s job.
+    DBSCAN and HDBSCAN give one row whose k is the number of clusters they found (see
+    :mod:`.density`; DBSCAN's eps is chosen there).
 
-    Metrics (transformed units; DBSCAN: on non-noise customers only):
-        inertia: sum over the evaluated customers of the squared Euclidean distance to
-            their cluster's mean (so it grows with ``fit_sample_size``).
-        silhouette: mean silhouette on a seeded sample of ``silhouette_sample_size``
-            customers, the same customers for every k; -1..1, higher is better.
-            Exact (scikit-learn's definition), every k in one pass over the sample's
-            distances (:func:`silhouette_scores`).
-        calinski_harabasz (higher is better), davies_bouldin (lower is better).
-        stability_ari: for each of ``stability_resamples`` seeded bootstrap resamples
-            of the evaluated customers (``min(fit_sample_size,``
-            :data:`STABILITY_RESAMPLE_SIZE` ``)`` = 5,000 draws with replacement), refit
-            with the same k (k-means: ``min(n_init,`` :data:`STABILITY_MAX_N_INIT` ``)``
-            = 3 seeded k-means++ starts, the lowest inertia kept; Ward: a new tree, cut
-            at k), label every evaluated customer by the nearest centre of the refit,
-            and take the adjusted Rand index against the fit being scored; report the
-            mean over resamples. A refit does not need the sweep's 10 starts to find
-            the same clusters when they are real, and 3 starts, unlike 1, keep an
-            unlucky start from passing for instability (4 planted segments at k=2: 1.0
-            with 3 starts, 0.6 with 1). DBSCAN: refit on the resample
-            (repeats as sample weights) and compare on the customers it contains, noise
-            counting as one more label. 1 = the same partition every time, ~0 = no better
-            than chance. NaN when ``stability_resamples`` is 0.
+    Metrics (transformed units; density algorithms: on non-noise customers only):
 
-    Choice:
-        is_knee: the k at the knee of inertia against k (:func:`kneedle`, convex);
-            false everywhere when the curve does not bend or has fewer than 3 points.
-        is_selected: exactly one row. ``n_clusters`` when set, else the best
-            silhouette (ties: the smaller k); if no silhouette could be computed, the
-            knee, else the smallest k. DBSCAN's single row.
+    * ``inertia``: sum over the evaluated customers of the squared Euclidean distance
+      to their cluster's mean (so it grows with ``fit_sample_size``).
+    * ``silhouette``: mean silhouette on a seeded sample of ``silhouette_sample_size``
+      customers, the same customers for every k; -1..1, higher is better. Exact
+      (scikit-learn's definition), every k in one pass (:func:`silhouette_scores`).
+      ``structure`` names its band: strong >= 0.5, usable 0.25-0.5, weak < 0.25.
+    * ``calinski_harabasz`` (higher is better), ``davies_bouldin`` (lower is better).
+    * ``stability_ari``: for each of ``stability_resamples`` seeded bootstrap
+      resamples of the evaluated customers (``min(fit_sample_size,``
+      :data:`STABILITY_RESAMPLE_SIZE` ``)`` = 5,000 draws with replacement), refit with
+      the same k (k-means: ``min(n_init,`` :data:`STABILITY_MAX_N_INIT` ``)`` = 3
+      seeded k-means++ starts, the lowest inertia kept; Ward: a new tree, cut at k),
+      label every evaluated customer by the nearest centre of the refit, and take the
+      adjusted Rand index against the fit being scored; the mean over resamples. A
+      refit does not need the sweep's 10 starts to find the same clusters when they
+      are real, and 3 starts, unlike 1, keep an unlucky start from passing for
+      instability (4 planted segments at k=2: 1.0 with 3 starts, 0.6 with 1). Density
+      algorithms: :func:`.density.density_stability`. 1 = the same partition every
+      time, ~0 = no better than chance. NaN when ``stability_resamples`` is 0.
+    * ``smallest_segment_share``: the smallest cluster's customers over the customers
+      evaluated (noise counts in the denominator); ``is_eligible``: it is at least
+      ``min_segment_share``.
 
-    Args:
-        X: :func:`prepare_features` output, shape ``(n_customers, n_features)``.
-        config: the clustering configuration.
-        log: receives progress messages.
+    The k rule (``is_selected``, exactly one row, with ``selection_reason``):
+    ``n_clusters`` when set. Else the eligible k with the best silhouette (ties: the
+    smaller k; without any silhouette, the knee if eligible, else the smallest
+    eligible k). If no k is eligible, the k whose smallest cluster is largest (ties:
+    the smaller k), and the log says so. The density algorithms' single row is
+    selected; its reason says how their parameters were chosen.
+    ``is_knee`` marks the k at the knee of inertia against k (:func:`kneedle`,
+    convex), for comparison; false everywhere when the curve does not bend or has
+    fewer than 3 points.
 
-    Returns:
-        One row per k, ordered by k, columns :data:`EVALUATION_COLUMNS`:
-        ``algorithm`` (as fitted: ``kmeans`` above ``minibatch_auto_threshold``
-        customers reads ``minibatch_kmeans``), ``k``, the metrics, ``is_knee``,
-        ``is_selected``, ``n_customers`` (all customers), ``fit_sample_size``
-        (customers the fits and metrics used), ``silhouette_sample_size`` (customers the
-        silhouette used), ``noise_share`` (DBSCAN noise among the evaluated customers,
-        else 0) and ``dbscan_eps`` (the radius used; NaN for other algorithms).
+    Parameters
+    ----------
+    X : DataFrame of shape (n_customers, n_features)
+        :func:`prepare_features` output.
+    config : SegmentationConfig
+    log : callable, optional
+        Receives progress messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per k, ordered by k, columns :data:`EVALUATION_COLUMNS`: ``algorithm``
+        (as fitted: ``kmeans`` above ``minibatch_auto_threshold`` customers reads
+        ``minibatch_kmeans``), ``k``, the metrics, ``is_knee``, ``is_selected``,
+        ``n_customers`` (all customers), ``fit_sample_size`` (customers the fits and
+        metrics used), ``silhouette_sample_size`` (customers the silhouette used),
+        ``noise_share`` (density noise among the evaluated customers, else 0),
+        ``dbscan_eps`` (DBSCAN's radius; NaN otherwise), ``smallest_segment_share``,
+        ``is_eligible``, ``structure`` (str, null without a silhouette) and
+        ``selection_reason`` (str on the selected row, null elsewhere).
     """
     values = feature_matrix(X)
     validate_config(config, n_customers=values.shape[0])
@@ -140,8 +167,8 @@ def _evaluate(values: np.ndarray, config: SegmentationConfig, log: Log | None) -
     algorithm = resolve_algorithm(config, n)
     if algorithm != config.algorithm:
         say(log, f"{n:,} customers > {config.minibatch_auto_threshold:,}: using {algorithm}")
-    if algorithm == "dbscan":
-        return _evaluate_dbscan(values, config, log)
+    if algorithm in DENSITY_ALGORITHMS:
+        return _evaluate_density(values, config, log)
 
     fit_positions = seeded_subset(
         n, sweep_sample_size(config, algorithm), config.random_state, STREAM_FIT_SAMPLE
@@ -165,6 +192,7 @@ def _evaluate(values: np.ndarray, config: SegmentationConfig, log: Log | None) -
     for k in ks:
         with timed(log, f"k={k} scored"):
             metrics = _metrics(sample, labels_by_k[k])
+        smallest = float(np.bincount(labels_by_k[k], minlength=k).min()) / m
         rows.append(
             {
                 "algorithm": algorithm,
@@ -177,14 +205,65 @@ def _evaluate(values: np.ndarray, config: SegmentationConfig, log: Log | None) -
                 "silhouette_sample_size": int(silhouette_positions.size),
                 "noise_share": 0.0,
                 "dbscan_eps": np.nan,
+                "smallest_segment_share": smallest,
+                "is_eligible": smallest >= config.min_segment_share,
+                "structure": structure_of(silhouette[k]),
             }
         )
     frame = pd.DataFrame(rows)
     frame["is_knee"] = _knee_flags(frame)
-    frame["is_selected"] = _selection_flags(frame, config)
-    chosen = int(frame.loc[frame["is_selected"], "k"].iloc[0])
-    say(log, f"selected k = {chosen}" + (" (var 'n_clusters')" if config.n_clusters else ""))
+    chosen, reason = _choose_k(frame, config, ks, log)
+    frame["is_selected"] = np.arange(len(frame)) == chosen
+    frame["selection_reason"] = pd.Series(
+        [reason if i == chosen else None for i in range(len(frame))], dtype="str"
+    )
+    frame["structure"] = frame["structure"].astype("str")
+    say(log, f"selected k = {int(frame['k'].iloc[chosen])}: {reason}")
     return frame.loc[:, list(EVALUATION_COLUMNS)]
+
+
+def _choose_k(
+    frame: pd.DataFrame, config: SegmentationConfig, ks: list[int], log: Log | None
+) -> tuple[int, str]:
+    """The position of the selected row (rows are ordered by k) and why it was chosen."""
+    k = frame["k"].to_numpy()
+    if config.n_clusters is not None:
+        return int(
+            np.flatnonzero(k == config.n_clusters)[0]
+        ), f"var n_clusters = {config.n_clusters}"
+    in_range = (k >= config.k_min) & (k <= config.k_max)
+    low, high = int(k[in_range].min()), int(k[in_range].max())
+    share = f"{config.min_segment_share * 100:g}%"
+    eligible = frame["is_eligible"].to_numpy(bool) & in_range
+    silhouette = frame["silhouette"].to_numpy(float)
+    if eligible.any():
+        scored = eligible & np.isfinite(silhouette)
+        if scored.any():
+            # argmax returns the first maximum and rows are ordered by k: ties go to the smaller k.
+            chosen = int(np.argmax(np.where(scored, silhouette, -np.inf)))
+            reason = (
+                f"best silhouette ({silhouette[chosen]:.2f}, {structure_of(silhouette[chosen])}) "
+                f"among k = {low}..{high} with every segment >= {share} of customers"
+            )
+        else:
+            knee = frame["is_knee"].to_numpy(bool) & eligible
+            chosen = int(np.flatnonzero(knee if knee.any() else eligible)[0])
+            reason = (
+                f"no silhouette could be computed; {'the knee' if knee.any() else 'the smallest k'}"
+                f" among k = {low}..{high} with every segment >= {share} of customers"
+            )
+        stability = float(frame["stability_ari"].iloc[chosen])
+        if np.isfinite(stability):
+            reason += f"; stability {stability:.2f}"
+        return chosen, reason
+    smallest = np.where(in_range, frame["smallest_segment_share"].to_numpy(float), -np.inf)
+    chosen = int(np.argmax(smallest))
+    reason = (
+        f"no k in {low}..{high} has every segment >= {share} of customers; k = "
+        f"{int(k[chosen])} has the largest smallest segment ({smallest[chosen]:.1%})"
+    )
+    say(log, reason)
+    return chosen, reason
 
 
 def selected_k(evaluation: pd.DataFrame) -> int:
@@ -299,88 +378,51 @@ def _knee_flags(frame: pd.DataFrame) -> np.ndarray:
     return flags
 
 
-def _selection_flags(frame: pd.DataFrame, config: SegmentationConfig) -> np.ndarray:
-    ks = frame["k"].to_numpy()
-    if config.n_clusters is not None:
-        chosen = int(np.flatnonzero(ks == config.n_clusters)[0])
-    elif frame["silhouette"].notna().any():
-        # nanargmax returns the first maximum and rows are ordered by k: ties go to the smaller k.
-        chosen = int(np.nanargmax(frame["silhouette"].to_numpy(float)))
-    elif frame["is_knee"].any():
-        chosen = int(np.flatnonzero(frame["is_knee"].to_numpy())[0])
-    else:
-        chosen = 0
-    flags = np.zeros(len(frame), dtype=bool)
-    flags[chosen] = True
-    return flags
-
-
-def _evaluate_dbscan(
+def _evaluate_density(
     values: np.ndarray, config: SegmentationConfig, log: Log | None
 ) -> pd.DataFrame:
     n = values.shape[0]
-    with timed(log, "DBSCAN fitted"):
-        fit = fit_dbscan(values, config)
+    with timed(log, f"{config.algorithm} fitted"):
+        fit = fit_density(values, config, log)
     labels = fit.fit_labels
     sample = values[fit.fit_positions]
+    m = sample.shape[0]
     clustered = labels >= 0
-    k = int(np.unique(labels[clustered]).size)
+    k = fit.k
+    noise = float((~clustered).mean())
     say(
         log,
-        f"DBSCAN on {sample.shape[0]:,} of {n:,} customers: eps {fit.eps:.4g}, "
-        f"min_samples {fit.min_samples}: {k} clusters, {(~clustered).mean():.1%} noise",
+        f"{config.algorithm} on {m:,} of {n:,} customers: {k} clusters, {noise:.1%} noise",
     )
     silhouette_positions = seeded_subset(
         int(clustered.sum()), config.silhouette_sample_size, config.random_state, STREAM_SILHOUETTE
     )
-    if k:
-        # Clusters renumbered 0..k-1 among the clustered customers.
-        _, dense = np.unique(labels[clustered], return_inverse=True)
-        dense = dense.astype(np.int64)
-        metrics = {
-            **_metrics(sample[clustered], dense),
-            "silhouette": _silhouettes(sample[clustered], {k: dense}, silhouette_positions)[k],
-        }
-    else:
-        metrics = dict.fromkeys(
-            ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin"), np.nan
-        )
+    metrics = {**_metrics(sample[clustered], labels[clustered]), "silhouette": np.nan}
+    if k >= 2:
+        metrics["silhouette"] = _silhouettes(
+            sample[clustered], {k: labels[clustered]}, silhouette_positions
+        )[k]
+    smallest = float(np.bincount(labels[clustered], minlength=k).min()) / m if k else 0.0
+    reason = f"{fit.reason}; {k} clusters, {noise:.1%} noise"
+    stability = density_stability(sample, fit, config, log)
+    if np.isfinite(stability):
+        reason += f"; stability {stability:.2f}"
     row = {
-        "algorithm": "dbscan",
+        "algorithm": config.algorithm,
         "k": k,
         **metrics,
-        "stability_ari": _dbscan_stability(sample, labels, fit.eps, fit.min_samples, config, log),
+        "stability_ari": stability,
         "is_knee": False,
         "is_selected": True,
         "n_customers": n,
-        "fit_sample_size": int(sample.shape[0]),
-        "silhouette_sample_size": int(silhouette_positions.size) if k else 0,
-        "noise_share": float((~clustered).mean()),
+        "fit_sample_size": m,
+        "silhouette_sample_size": int(silhouette_positions.size) if k >= 2 else 0,
+        "noise_share": noise,
         "dbscan_eps": fit.eps,
+        "smallest_segment_share": smallest,
+        "is_eligible": smallest >= config.min_segment_share,
+        "structure": structure_of(metrics["silhouette"]),
+        "selection_reason": reason,
     }
-    return pd.DataFrame([row]).loc[:, list(EVALUATION_COLUMNS)]
-
-
-def _dbscan_stability(
-    sample: np.ndarray,
-    labels: np.ndarray,
-    eps: float,
-    min_samples: int,
-    config: SegmentationConfig,
-    log: Log | None,
-) -> float:
-    """Mean ARI between the fit and refits on bootstrap resamples, on the customers both
-    labelled (a customer drawn several times counts with that weight; noise is a label)."""
-    if config.stability_resamples == 0:
-        return np.nan
-    m = sample.shape[0]
-    scores = []
-    with timed(log, f"DBSCAN stability on {config.stability_resamples} bootstrap resamples"):
-        for resample in range(config.stability_resamples):
-            drawn = rng_for(config.random_state, STREAM_STABILITY, resample).integers(0, m, m)
-            unique, counts = np.unique(drawn, return_counts=True)
-            refit = DBSCAN(eps=eps, min_samples=min_samples).fit(
-                sample[unique], sample_weight=counts
-            )
-            scores.append(adjusted_rand_score(labels[unique], refit.labels_))
-    return float(np.mean(scores))
+    frame = pd.DataFrame([row]).astype({"structure": "str", "selection_reason": "str"})
+    return frame.loc[:, list(EVALUATION_COLUMNS)]

@@ -42,15 +42,24 @@ def make_planted_rfm(
     log-uniform within the type's range; monetary is frequency x log-normal order
     values (``order_value_sigma`` on the log scale sets how long the right tail is).
 
-    Args:
-        n_customers: rows to make.
-        random_state: seed; the same seed gives the same rows.
-        order_value_sigma: log-scale spread of the order value.
-        weights: share of each type in :data:`PLANTED_TYPES` order.
+    Parameters
+    ----------
+    n_customers : int
+        Rows to make.
+    random_state : int
+        Seed; the same seed gives the same rows.
+    order_value_sigma : float
+        Log-scale spread of the order value.
+    weights : tuple of float
+        Share of each type in :data:`PLANTED_TYPES` order.
 
-    Returns:
-        ``(rfm, truth)``: ``rfm`` has ``customer_id`` (shuffled, not in type order),
-        ``recency_days``, ``frequency``, ``monetary``; ``truth`` is each row's type.
+    Returns
+    -------
+    rfm : DataFrame of shape (n_customers, 4)
+        ``customer_id`` (shuffled, not in type order), ``recency_days`` (days),
+        ``frequency`` (invoices), ``monetary`` (money).
+    truth : Series of shape (n_customers,)
+        Each row's planted type.
     """
     rng = np.random.default_rng(random_state)
     probabilities = np.asarray(weights, dtype=float) / np.sum(weights)

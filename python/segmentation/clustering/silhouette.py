@@ -22,6 +22,7 @@ def silhouette_scores(
     labelings: Sequence[np.ndarray],
     *,
     chunk_rows: int = SILHOUETTE_CHUNK_ROWS,
+    noise_label: int | None = None,
 ) -> list[float]:
     """Mean silhouette coefficient of each labelling of ``values`` (Euclidean).
 
@@ -37,17 +38,29 @@ def silhouette_scores(
     memory held is about ``8 x chunk_rows x n_customers`` bytes plus the one-hot
     matrix (``8 x n_customers x`` the total number of clusters), never n x n.
 
-    Args:
-        values: shape ``(n_customers, n_features)``, finite.
-        labelings: each of shape ``(n_customers,)``, any integer or string labels, with
-            at least 2 and at most ``n_customers - 1`` distinct values.
-        chunk_rows: distance rows per block (memory against per-block overhead).
+    Parameters
+    ----------
+    values : ndarray of shape (n_customers, n_features)
+        Finite.
+    labelings : sequence of ndarray of shape (n_customers,)
+        Any integer or string labels, each with at least 2 and at most ``n_customers
+        - 1`` distinct values (not counting ``noise_label``).
+    chunk_rows : int
+        Distance rows per block (memory against per-block overhead).
+    noise_label : int, optional
+        Customers with this label are left out of that labelling's score, as if
+        they were not in ``values`` (the score of DBSCAN's clustered customers):
+        ``silhouette_score(values[kept], labels[kept])``.
 
-    Returns:
+    Returns
+    -------
+    list of float
         One score per labelling, in order, each in [-1, 1].
 
-    Raises:
-        ValueError: a labelling of the wrong length or with too few or too many labels.
+    Raises
+    ------
+    ValueError
+        A labelling of the wrong length or with too few or too many labels.
     """
     points = np.asarray(values, dtype=np.float64)
     if points.ndim != 2:
@@ -58,14 +71,22 @@ def silhouette_scores(
     if not labelings:
         return []
 
-    encoded = [_encode(labels, n, position) for position, labels in enumerate(labelings)]
+    kept = [
+        np.ones(n, dtype=bool) if noise_label is None else np.asarray(labels) != noise_label
+        for labels in labelings
+    ]
+    encoded = [
+        _encode(labels, n, position, mask)
+        for position, (labels, mask) in enumerate(zip(labelings, kept, strict=True))
+    ]
     n_clusters = np.array([int(codes.max()) + 1 for codes in encoded])
     offsets = np.concatenate(([0], np.cumsum(n_clusters)[:-1]))
     # own_column[i, j]: the one-hot column of customer i's cluster in labelling j.
     own_column = np.column_stack(encoded) + offsets
     one_hot = np.zeros((n, int(n_clusters.sum())), dtype=np.float64)
     for j in range(len(encoded)):
-        one_hot[np.arange(n), own_column[:, j]] = 1.0
+        # a left-out customer has no column: it adds to no cluster's distances
+        one_hot[np.flatnonzero(kept[j]), own_column[kept[j], j]] = 1.0
     cluster_sizes = one_hot.sum(axis=0)
 
     squared_norms = np.einsum("ij,ij->i", points, points)
@@ -87,25 +108,29 @@ def silhouette_scores(
         silhouettes = (nearest_other - own_means) / np.maximum(own_means, nearest_other)
     # NaN: a one-member cluster (0 / 0), or a(i) = b(i) = 0; both count as 0.
     silhouettes = np.nan_to_num(silhouettes, nan=0.0)
-    return [float(np.mean(silhouettes[:, j])) for j in range(len(encoded))]
+    return [float(np.mean(silhouettes[kept[j], j])) for j in range(len(encoded))]
 
 
-def _encode(labels: np.ndarray, n: int, position: int) -> np.ndarray:
-    """Labels as 0..k-1 (sorted, like scikit-learn's ``LabelEncoder``), after checks."""
+def _encode(labels: np.ndarray, n: int, position: int, kept: np.ndarray) -> np.ndarray:
+    """Labels of the kept rows as 0..k-1 (sorted, like scikit-learn's ``LabelEncoder``;
+    0 for the rows left out), after checks."""
     labels = np.asarray(labels)
     if labels.shape != (n,):
         raise ValueError(
             f"labelings[{position}] has shape {labels.shape}; allowed: ({n},), one label "
             "per row of values"
         )
-    _, codes = np.unique(labels, return_inverse=True)
-    n_labels = int(codes.max()) + 1 if n else 0
-    if not 2 <= n_labels <= n - 1:
+    m = int(kept.sum())
+    codes = np.zeros(n, dtype=np.int64)
+    if m:
+        _, codes[kept] = np.unique(labels[kept], return_inverse=True)
+    n_labels = int(codes[kept].max()) + 1 if m else 0
+    if not 2 <= n_labels <= m - 1:
         raise ValueError(
-            f"labelings[{position}] has {n_labels} distinct labels; allowed: 2 to {n - 1} "
+            f"labelings[{position}] has {n_labels} distinct labels; allowed: 2 to {m - 1} "
             "(the number of rows - 1)"
         )
-    return codes.astype(np.int64)
+    return codes
 
 
 def _euclidean_block(

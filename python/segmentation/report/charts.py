@@ -434,3 +434,34 @@ def paired_hbars(
                 )
             )
     return svg(frame, "".join(parts), label)
+
+
+def date_lines(
+    dates: Sequence[str],
+    series: Sequence[Series],
+    tips: Sequence[Sequence[str]],
+    y_label: str,
+    label: str,
+    y_format: Formatter = fmt.short,
+) -> str:
+    """One line per series over evenly spaced dates (at most 12 date labels shown)."""
+    frame = Frame(WIDE, 300, left=60, right=20, top=16, bottom=44)
+    x = Linear(-0.5, len(dates) - 0.5, frame.x0, frame.x1)
+    top = max((v for s in series for v in s.values), default=1.0)
+    lo, hi = nice_domain(0.0, max(top, 1.0))
+    y = Linear(lo, hi, frame.y1, frame.y0)
+    step = max(1, -(-len(dates) // 12))
+    shown = [float(i) for i in range(0, len(dates), step)]
+    parts = [
+        y_axis(y, frame, y_format, y_label),
+        x_axis(x, frame, lambda v: dates[int(v)], None, values=shown),
+    ]
+    for one, row_tips in zip(series, tips, strict=True):
+        points = [(x(i), y(v)) for i, v in enumerate(one.values)]
+        if len(points) > 1:
+            parts.append(polyline(points, one.colour))
+        parts.extend(
+            circle(px, py, 3.5, one.colour, tip)
+            for (px, py), tip in zip(points, row_tips, strict=True)
+        )
+    return svg(frame, "".join(parts), label)

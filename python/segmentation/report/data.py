@@ -43,6 +43,15 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "customers",
         "share_of_segment",
     ),
+    "segment_migration": (
+        "segment_kind",
+        "from_as_of_date",
+        "to_as_of_date",
+        "from_segment",
+        "to_segment",
+        "customers",
+        "revenue",
+    ),
     "warehouse_publication": (
         "relation",
         "rebuilt",
@@ -54,7 +63,14 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Columns used when present (older or other builds may lack them).
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "cluster_evaluation": ("stability_ari", "is_knee", "noise_share"),
+    "cluster_evaluation": (
+        "stability_ari",
+        "is_knee",
+        "noise_share",
+        "is_eligible",
+        "smallest_segment_share",
+        "selection_reason",
+    ),
 }
 
 ORDER_BY: dict[str, str] = {
@@ -67,6 +83,7 @@ ORDER_BY: dict[str, str] = {
     "pca_components": "component, feature",
     "segment_profiles": "cluster_id",
     "segment_rfm_crosstab": "cluster_id, rfm_segment",
+    "segment_migration": "segment_kind, to_as_of_date, from_segment, to_segment",
     "warehouse_publication": "relation",
 }
 

@@ -160,8 +160,18 @@ def elbow_takeaway(evaluation: pd.DataFrame) -> str:
     return text
 
 
+#: What the selected k's silhouette says about the customer base, by its band.
+STRUCTURE_READINGS = {
+    "well separated": "The segments are well separated groups.",
+    "usable": "The structure is usable but not separate groups: the customers form a "
+    "continuum and the segments are a useful way to cut it.",
+    "weak": "The structure is weak: the customer base is a continuum, and the segments are "
+    "one way to cut it, not groups found in it.",
+}
+
+
 def silhouette_takeaway(evaluation: pd.DataFrame) -> str:
-    """The chosen k, its silhouette, and whether the elbow agrees."""
+    """The chosen k, its silhouette, why this k, and how strong the structure is."""
     row, sweep = selected_run(evaluation)
     k, score = int(row["k"]), row["silhouette"]
     if pd.isna(score):
@@ -177,19 +187,36 @@ def silhouette_takeaway(evaluation: pd.DataFrame) -> str:
             text += f"; {fmt.percent(noise)} of customers are left unclustered"
         return text
     best = sweep.loc[sweep["silhouette"].idxmax()]
+    eligible = (
+        sweep["is_eligible"].fillna(True).astype(bool)
+        if "is_eligible" in sweep
+        else pd.Series(True, index=sweep.index)
+    )
+    reason = row.get("selection_reason")
+    fixed = (isinstance(reason, str) and reason.startswith("var n_clusters")) or (
+        int(best["k"]) != k and bool(eligible[sweep["k"] == k].iloc[0]) and bool(eligible.all())
+    )
     knee = knee_k(sweep)
+    if fixed:
+        text = f"k={k} was fixed by n_clusters (silhouette {fmt.fixed(score)}, {quality})"
+        if int(best["k"]) != k:
+            best_score = fmt.fixed(best["silhouette"])
+            text += f"; the best silhouette is at k={int(best['k'])} ({best_score})"
+        return text
+    text = f"Silhouette picks k={k} ({fmt.fixed(score)}, {quality})"
     if int(best["k"]) != k:
-        return (
-            f"k={k} was fixed by n_clusters (silhouette {fmt.fixed(score)}, {quality}); "
-            f"the best silhouette is at k={int(best['k'])} ({fmt.fixed(best['silhouette'])})"
+        text += (
+            f", the best among the k whose every segment is big enough; k={int(best['k'])} "
+            f"scores {fmt.fixed(best['silhouette'])} but its smallest segment holds only "
+            f"{fmt.percent(best['smallest_segment_share'])} of customers"
         )
     if knee == k:
-        elbow = "the elbow agrees"
+        text += "; the elbow agrees"
     elif knee is None:
-        elbow = "inertia shows no clear elbow"
+        text += "; inertia shows no clear elbow"
     else:
-        elbow = f"the elbow is at k={knee}"
-    return f"Silhouette picks k={k} ({fmt.fixed(score)}, {quality}); {elbow}"
+        text += f"; the elbow is at k={knee}"
+    return f"{text}. {STRUCTURE_READINGS[quality]}"
 
 
 def stability_takeaway(evaluation: pd.DataFrame) -> str:

@@ -1,0 +1,247 @@
+{#- Recency, frequency and monetary of every customer at every as-of date (int_as_of_dates)
+    at which they have a kept purchase dated (day) before it, computed from the
+    purchases before that date only; scores are quintiles among the customers of the
+    same date, the RFM segment from the seed. customer_rfm is this at the snapshot date.
+
+    Each purchase is summed once, into the first as-of date after its day, and the sums
+    run on through the later dates, so the cost grows with customers x dates, not with
+    purchases x dates. With var history_window_days, frequency and monetary count only
+    the purchases of the trailing window (the other measures stay cumulative). -#}
+
+{%- set window = history_window_days() -%}
+
+with
+
+as_of as (
+
+    select * from {{ ref('int_as_of_dates') }}
+
+),
+
+invoice_days as (
+
+    select * from {{ ref('int_customer_invoice_days') }}
+
+),
+
+products as (
+
+    select * from {{ ref('int_customer_products') }}
+
+),
+
+segment_map as (
+
+    select * from {{ ref('rfm_segment_map') }}
+
+),
+
+invoices as (
+
+    -- an invoice counts from the first day it has a kept line (a line without an
+    -- invoice number is no invoice)
+    select
+        customer_id,
+        invoice_no,
+        min(invoiced_on) as first_on
+    from invoice_days
+    where invoice_no is not null
+    group by customer_id, invoice_no
+
+),
+
+period_sums as (
+
+    -- what each customer bought in the days that first count at each as-of date
+    select
+        invoice_days.customer_id,
+        as_of.as_of_date,
+        sum(invoice_days.purchase_lines) as purchase_lines,
+        sum(invoice_days.units) as units,
+        sum(invoice_days.revenue) as revenue,
+        min(invoice_days.invoiced_on) as first_on,
+        max(invoice_days.invoiced_on) as last_on
+    from invoice_days
+    inner join as_of
+        on invoice_days.invoiced_on < as_of.as_of_date
+            and invoice_days.invoiced_on >= coalesce(as_of.previous_as_of_date, invoice_days.invoiced_on)
+    group by invoice_days.customer_id, as_of.as_of_date
+
+),
+
+period_invoices as (
+
+    select
+        invoices.customer_id,
+        as_of.as_of_date,
+        count(*) as invoices
+    from invoices
+    inner join as_of
+        on invoices.first_on < as_of.as_of_date
+            and invoices.first_on >= coalesce(as_of.previous_as_of_date, invoices.first_on)
+    group by invoices.customer_id, as_of.as_of_date
+
+),
+
+period_products as (
+
+    select
+        products.customer_id,
+        as_of.as_of_date,
+        count(*) as products
+    from products
+    inner join as_of
+        on products.first_bought_on < as_of.as_of_date
+            and products.first_bought_on >= coalesce(as_of.previous_as_of_date, products.first_bought_on)
+    group by products.customer_id, as_of.as_of_date
+
+),
+
+customers as (
+
+    select
+        customer_id,
+        min(as_of_date) as first_as_of_date,
+        min(first_on) as first_on
+    from period_sums
+    group by customer_id
+
+),
+
+grid as (
+
+    -- every as-of date from a customer's first one on
+    select
+        customers.customer_id,
+        customers.first_on,
+        as_of.as_of_date,
+        as_of.is_snapshot
+    from customers
+    inner join as_of on customers.first_as_of_date <= as_of.as_of_date
+
+),
+
+running as (
+
+    select
+        grid.customer_id,
+        grid.as_of_date,
+        grid.is_snapshot,
+        grid.first_on,
+        max(period_sums.last_on) over customer_to_date as last_on,
+        coalesce(sum(period_invoices.invoices) over customer_to_date, 0) as invoices,
+        sum(period_sums.revenue) over customer_to_date as revenue,
+        sum(period_sums.purchase_lines) over customer_to_date as purchase_lines,
+        sum(period_sums.units) over customer_to_date as units,
+        coalesce(sum(period_products.products) over customer_to_date, 0) as distinct_products
+    from grid
+    left join period_sums
+        on grid.customer_id = period_sums.customer_id
+            and grid.as_of_date = period_sums.as_of_date
+    left join period_invoices
+        on grid.customer_id = period_invoices.customer_id
+            and grid.as_of_date = period_invoices.as_of_date
+    left join period_products
+        on grid.customer_id = period_products.customer_id
+            and grid.as_of_date = period_products.as_of_date
+    window customer_to_date as (
+        partition by grid.customer_id order by grid.as_of_date
+        rows between unbounded preceding and current row
+    )
+
+),
+
+{% if window %}
+
+    windowed as (
+
+        -- frequency and monetary over the trailing window [as-of date - window, as-of date)
+        select
+            invoice_days.customer_id,
+            as_of.as_of_date,
+            count(distinct invoice_days.invoice_no) as invoices,
+            sum(invoice_days.revenue) as revenue
+        from invoice_days
+        inner join as_of
+            on invoice_days.invoiced_on < as_of.as_of_date
+                and invoice_days.invoiced_on >= as_of.as_of_date - {{ window or 0 }}
+        group by invoice_days.customer_id, as_of.as_of_date
+
+    ),
+
+    measured_in as (
+
+        select
+            running.* replace (
+                coalesce(windowed.invoices, 0) as invoices,
+                coalesce(windowed.revenue, 0) as revenue
+            )
+        from running
+        left join windowed
+            on running.customer_id = windowed.customer_id
+                and running.as_of_date = windowed.as_of_date
+
+    ),
+
+{% else %}
+
+    measured_in as (
+
+        select * from running
+
+    ),
+
+{% endif %}
+
+measured as (
+
+    select
+        customer_id,
+        as_of_date,
+        is_snapshot,
+        as_of_date - last_on as recency_days,
+        cast(invoices as bigint) as frequency,
+        cast(round(revenue, 2) as decimal(18, 2)) as monetary,
+        revenue,
+        as_of_date - first_on as tenure_days,
+        cast(round(revenue / nullif(invoices, 0), 2) as decimal(18, 2)) as avg_order_value,
+        cast(purchase_lines as bigint) as purchase_lines,
+        cast(units as bigint) as units,
+        cast(distinct_products as bigint) as distinct_products
+    from measured_in
+
+),
+
+scored as (
+
+    select
+        *,
+        {{ quintile_score('recency_days', higher_is_better=false, partition_by='as_of_date') }} as r_score,
+        {{ quintile_score('frequency', partition_by='as_of_date') }} as f_score,
+        {{ quintile_score('monetary', partition_by='as_of_date') }} as m_score
+    from measured
+
+)
+
+select
+    scored.customer_id,
+    scored.as_of_date,
+    scored.is_snapshot,
+    scored.recency_days,
+    scored.frequency,
+    scored.monetary,
+    scored.r_score,
+    scored.f_score,
+    scored.m_score,
+    cast(scored.r_score as varchar) || scored.f_score || scored.m_score as rfm_score,
+    segment_map.rfm_segment,
+    scored.revenue,
+    scored.tenure_days,
+    scored.avg_order_value,
+    scored.purchase_lines,
+    scored.units,
+    scored.distinct_products
+from scored
+left join segment_map
+    on scored.r_score = segment_map.r_score
+        and scored.f_score = segment_map.f_score
