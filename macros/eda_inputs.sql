@@ -46,3 +46,16 @@
     {%- endif -%}
     {{ return(chosen | list) }}
 {%- endmacro %}
+
+{% macro eda_top_lines_share() -%}
+    {#- The var `eda_top_lines_share`, checked: a number above 0 and at most 1. -#}
+    {%- set share = var('eda_top_lines_share') -%}
+    {%- if share is not number or share is sameas true or share is sameas false
+        or not (0 < share <= 1) -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'eda_top_lines_share' is " ~ share ~ "; allowed: a number above 0 and at most 1 "
+            ~ "(0.01 = the top 1% of kept lines)"
+        ) }}
+    {%- endif -%}
+    {{ return(share) }}
+{%- endmacro %}
