@@ -54,7 +54,14 @@ class Figure:
     absent: str | None = None
 
 
-SECTIONS = ("Data quality", "Sales", "Features", "Choosing k", "Segments")
+SECTIONS = (
+    "Data quality",
+    "Sales",
+    "Features",
+    "Relationships and outliers",
+    "Choosing k",
+    "Segments",
+)
 
 
 def segment_colours(cluster_ids: pd.Series | list[int]) -> dict[int, str]:
@@ -706,6 +713,9 @@ BUILDERS: tuple[Builder, ...] = (
 
 
 def build_figures(data: ReportData) -> list[Figure]:
-    """Every figure of the report, in page order."""
+    """Every figure of the report, in page order (page.render groups them by section)."""
+    # imported here: eda_figures builds on this module's Figure and _needs
+    from segmentation.report import eda_figures
+
     segments = segment_table(data)
-    return [build(data, segments) for build in BUILDERS]
+    return [build(data, segments) for build in (*BUILDERS, *eda_figures.BUILDERS)]
