@@ -179,6 +179,8 @@ def test_rebuilding_customer_rfm_and_downstream_publishes_them(project, exports,
     after = ids_by_relation(warehouse)
     downstream = {
         "customer_rfm",
+        "eda_feature_correlations",
+        "eda_outliers",
         "cluster_evaluation",
         "customer_segments",
         "pca_components",
