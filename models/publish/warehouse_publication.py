@@ -17,6 +17,9 @@ def model(dbt, session):
     dbt.ref("eda_column_profile")
     dbt.ref("eda_monthly_sales")
     dbt.ref("eda_country_sales")
+    dbt.ref("eda_feature_correlations")
+    dbt.ref("eda_outliers")
+    dbt.ref("eda_line_relationships")
     # segments
     dbt.ref("cluster_evaluation")
     dbt.ref("customer_segments")

@@ -56,3 +56,71 @@ def test_unique_within_names_the_file_where_a_number_repeats():
 
 def test_unique_within_fails_on_a_missing_number():
     assert failing_rows([("a.csv", 2), ("a.csv", None)]) == [("a.csv", 2, 1)]
+
+
+# --- the correlation matrix tests ------------------------------------------------------
+
+#: a 2 x 2 correlation matrix of one stage: (feature_a, feature_b, pearson, spearman)
+SQUARE = [
+    ("a", "a", 1.0, 1.0),
+    ("a", "b", 0.5, 0.4),
+    ("b", "a", 0.5, 0.4),
+    ("b", "b", 1.0, 1.0),
+]
+
+
+def render_matrix_test(name: str) -> str:
+    return render_test(
+        name,
+        model="matrix",
+        columns=["pearson", "spearman"],
+        within="stage",
+        row_column="feature_a",
+        column_column="feature_b",
+    )
+
+
+def matrix_failures(name: str, cells: list[tuple]) -> list[tuple]:
+    con = duckdb.connect()
+    con.execute(
+        "create table matrix (stage varchar, feature_a varchar, feature_b varchar, "
+        "pearson double, spearman double)"
+    )
+    con.executemany("insert into matrix values ('raw', ?, ?, ?, ?)", cells)
+    return con.execute(render_matrix_test(name)).fetchall()
+
+
+@pytest.mark.parametrize("name", ["correlation_matrix_is_symmetric", "correlation_diagonal_is_one"])
+def test_the_matrix_tests_pass_on_a_symmetric_matrix_with_a_unit_diagonal(name):
+    assert matrix_failures(name, SQUARE) == []
+
+
+def test_symmetry_fails_on_a_cell_whose_mirror_differs_or_is_missing():
+    differs = [SQUARE[0], ("a", "b", 0.5, 0.4), ("b", "a", 0.5, 0.41), SQUARE[3]]
+    assert sorted(matrix_failures("correlation_matrix_is_symmetric", differs)) == [
+        ("raw", "a", "b"),
+        ("raw", "b", "a"),
+    ]
+    missing = [SQUARE[0], SQUARE[1], SQUARE[3]]
+    assert matrix_failures("correlation_matrix_is_symmetric", missing) == [("raw", "a", "b")]
+    # NULL is a value like any other: NULL against 0.4 differs
+    one_null = [SQUARE[0], ("a", "b", 0.5, None), SQUARE[2], SQUARE[3]]
+    assert len(matrix_failures("correlation_matrix_is_symmetric", one_null)) == 2
+
+
+def test_the_diagonal_must_be_one_or_null_for_a_feature_without_correlations():
+    off = [("a", "a", 0.9999999, 1.0), *SQUARE[1:]]
+    assert matrix_failures("correlation_diagonal_is_one", off) == [("raw", "a", 1)]
+    missing = SQUARE[1:]
+    assert matrix_failures("correlation_diagonal_is_one", missing) == [("raw", "a", 0)]
+    # a constant feature: NULL on its diagonal and everywhere in its row passes ...
+    constant = [
+        ("a", "a", 1.0, 1.0),
+        ("a", "b", None, None),
+        ("b", "a", None, None),
+        ("b", "b", None, None),
+    ]
+    assert matrix_failures("correlation_diagonal_is_one", constant) == []
+    # ... but not a NULL diagonal beside a defined correlation
+    null_diagonal = [SQUARE[0], SQUARE[1], SQUARE[2], ("b", "b", None, None)]
+    assert matrix_failures("correlation_diagonal_is_one", null_diagonal) == [("raw", "b", 1)]

@@ -26,6 +26,8 @@ import pytest
 from conftest import PROJECT_ROOT, run_dbt, synth
 from test_report_units import FIGURE_IDS, FigureFacts, figure_facts, parse_html
 
+from segmentation.warehouse import work_path
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -209,6 +211,66 @@ def test_distributions_takeaway_matches_skewness_computed_by_duckdb(built):
     assert text.startswith(f"{features[worst]} is the most skewed (skew {before[worst]:.1f})")
     assert f"it is {after[worst]:.1f}" in text
     assert f"at most {max(abs(a) for a in after):.1f}" in text
+
+
+FEATURES = [
+    "recency_days",
+    "frequency",
+    "monetary",
+    "tenure_days",
+    "avg_order_value",
+    "purchase_lines",
+    "units",
+    "distinct_products",
+]
+
+
+def test_correlations_takeaway_matches_correlations_computed_by_duckdb(built):
+    pairs = list(itertools.combinations(FEATURES, 2))
+    after = built.one(
+        "select "
+        + ", ".join(f"corr(ln(1 + {a}::double), ln(1 + {b}::double))" for a, b in pairs)
+        + " from customer_rfm"
+    )
+    before = built.one(
+        "select "
+        + ", ".join(f"corr({a}::double, {b}::double)" for a, b in pairs)
+        + " from customer_rfm"
+    )
+    strongest = max(range(len(pairs)), key=lambda i: abs(after[i]))
+    (a, b), r = pairs[strongest], after[strongest]
+    text = built.takeaway("fig-correlations")
+    assert text.startswith(
+        f"{a} and {b} correlate at {r:.2f} after log1p ({before[strongest]:.2f} before)"
+    )
+    assert text.endswith("they carry mostly the same signal") == (abs(r) >= 0.8)
+    assert built.figures["fig-correlations"].marks == 2 * len(FEATURES) ** 2
+
+
+def test_outliers_takeaway_matches_tukeys_rule_on_the_lines_and_the_top_lines(built):
+    with duckdb.connect(str(work_path(built.warehouse)), read_only=True) as con:
+        shares = []
+        for column in ("quantity", "unit_price"):
+            q1, q3 = con.execute(
+                f"select quantile_cont({column}::double, [0.25, 0.75]) "
+                "from int_transaction_lines_parsed where parse_error is null"
+            ).fetchone()[0]
+            low, high = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+            (share,) = con.execute(
+                f"select avg(({column} < {low} or {column} > {high})::int) "
+                f"from int_transaction_lines_parsed where parse_error is null "
+                f"and {column} is not null"
+            ).fetchone()
+            shares.append((share, column))
+        (top,) = con.execute(
+            "select sum(v) filter (where n <= top) / sum(v) from (select line_revenue as v, "
+            "row_number() over (order by line_revenue desc) as n, "
+            "ceil(count(*) over () / 100) as top from int_transactions_kept)"
+        ).fetchone()
+    share, column = max(shares)
+    text = built.takeaway("fig-outliers")
+    assert text.startswith(f"{pct(share)} of lines have an outlying {column.replace('_', ' ')}")
+    assert text.endswith(f"the top 1% of lines carry {pct(float(top))} of revenue")
 
 
 def test_elbow_takeaway_matches_the_inertia_curve(built):

@@ -34,6 +34,8 @@ FIGURE_IDS = [
     "fig-row-accounting",
     "fig-monthly-sales",
     "fig-distributions",
+    "fig-correlations",
+    "fig-outliers",
     "fig-elbow",
     "fig-silhouette",
     "fig-stability",
@@ -222,7 +224,62 @@ def tiny_frames(
             "loading": [0.7, 0.6, -0.3, 0.1, 0.2, 0.95],
         }
     )
+    features = ["recency_days", "frequency", "monetary"]
+    transformed = rfm[features].astype(float).apply(lambda c: np.log1p(c))
+    correlations = pd.DataFrame(
+        [
+            {
+                "stage": stage,
+                "feature_a": a,
+                "feature_b": b,
+                "position_a": i + 1,
+                "position_b": j + 1,
+                "transform_a": "none" if stage == "raw" else "log1p",
+                "transform_b": "none" if stage == "raw" else "log1p",
+                "customers": customers,
+                "pearson": frame[a].corr(frame[b]),
+                "spearman": frame[a].corr(frame[b], method="spearman"),
+            }
+            for stage, frame in (("raw", rfm[features].astype(float)), ("transformed", transformed))
+            for i, a in enumerate(features)
+            for j, b in enumerate(features)
+        ]
+    )
+    outliers = pd.DataFrame(
+        {
+            "source": ["lines", "lines", "customers"],
+            "column_name": ["quantity", "unit_price", "monetary"],
+            "column_position": [1, 2, 3],
+            "value_count": [995, 1000, customers],
+            "q1": [2.0, 1.25, 800.0],
+            "median": [6.0, 2.1, 2400.0],
+            "q3": [12.0, 4.15, 3800.0],
+            "lower_fence": [-13.0, -3.1, -3700.0],
+            "upper_fence": [27.0, 8.5, 8300.0],
+            "lower_far_fence": [-28.0, -7.45, -8200.0],
+            "upper_far_fence": [42.0, 12.85, 12800.0],
+            "outliers_below": [0, 0, 0],
+            "outliers_above": [23, 12, 0],
+            "outliers": [23, 12, 0],
+            "outlier_share": [23 / 995, 0.012, 0.0],
+            "far_outliers": [9, 3, 0],
+            "far_outlier_share": [9 / 995, 0.003, 0.0],
+        }
+    )
+    line_relationships = pd.DataFrame(
+        {
+            "kept_lines": [830],
+            "quantity_unit_price_pearson": [-0.12],
+            "quantity_unit_price_spearman": [-0.31],
+            "top_lines_share": [0.01],
+            "top_lines": [9],
+            "top_lines_revenue_share": [0.182],
+        }
+    )
     return {
+        "eda_feature_correlations": correlations,
+        "eda_outliers": outliers,
+        "eda_line_relationships": line_relationships,
         "transaction_audit": pd.DataFrame(
             {
                 "rule_order": range(1, 9),

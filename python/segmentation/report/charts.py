@@ -342,33 +342,75 @@ def heatmap(
     frame = Frame(width, header + 34 * len(rows) + 8, left=left, right=8, top=header, bottom=8)
     band_x = Band(len(columns), frame.x0, frame.x1, 0.06)
     band_y = Band(len(rows), frame.y0, frame.y1, 0.1)
-    parts = []
-    for j, column in enumerate(columns):
-        lines = _wrap(column)
-        for k, part in enumerate(lines):
-            y = frame.y0 - 8 - 14 * (len(lines) - 1 - k)
-            parts.append(text(band_x.centre(j), y, part, "middle", "column-title"))
+    parts = _column_titles(band_x, frame.y0, columns)
     for i, row in enumerate(rows):
         cy = band_y.centre(i)
         parts.append(rect(8, cy - 6, 12, 12, row_colours[i], cls="swatch"))
         parts.append(text(frame.x0 - 8, cy + 4, row, "end"))
-        for j, cell in enumerate(cells[i]):
-            colour = "#eef0f3" if cell.shade is None else mix(SHADE_LOW, SHADE_HIGH, cell.shade)
-            parts.append(
-                rect(
-                    band_x.start(j),
-                    band_y.start(i),
-                    band_x.bandwidth,
-                    band_y.bandwidth,
-                    colour,
-                    cell.tip,
-                )
-            )
-            ink = "#ffffff" if cell.shade is not None and cell.shade > 0.55 else INK
-            parts.append(
-                text(band_x.centre(j), cy + 4, cell.content, "middle", "cell", f' fill="{ink}"')
-            )
+        parts.extend(_heatmap_row(band_x, band_y, i, cells[i]))
     return svg(frame, "".join(parts), label)
+
+
+def heatmap_panels(
+    rows: Sequence[str],
+    columns: Sequence[str],
+    panels: Sequence[tuple[str, Sequence[Sequence[Cell]]]],
+    label: str,
+) -> str:
+    """Heatmaps of the same rows and columns side by side, one (title, cells) per panel.
+
+    As wide as the page (text at the size of every wide figure); the row labels are
+    drawn once, on the left, and column titles wrap to the width of a cell.
+    """
+    left, gap = label_width(rows), 28
+    panel_width = (WIDE - left - 8 - gap * (len(panels) - 1)) / max(len(panels), 1)
+    wrap = max(6, int(panel_width / max(len(columns), 1) / 6.4))
+    header = 30 + 20 + 14 * max((_wrap_count(c, wrap) for c in columns), default=1)
+    frame = Frame(WIDE, header + 34 * len(rows) + 8, left=left, right=8, top=header, bottom=8)
+    band_y = Band(len(rows), frame.y0, frame.y1, 0.1)
+    parts = [text(left - 8, band_y.centre(i) + 4, row, "end") for i, row in enumerate(rows)]
+    for p, (title, cells) in enumerate(panels):
+        x0 = left + p * (panel_width + gap)
+        band_x = Band(len(columns), x0, x0 + panel_width, 0.06)
+        parts.append(text(x0, 18, title, cls="row-title"))
+        parts.extend(_column_titles(band_x, frame.y0, columns, wrap))
+        for i in range(len(rows)):
+            parts.extend(_heatmap_row(band_x, band_y, i, cells[i]))
+    return svg(frame, "".join(parts), label)
+
+
+def _column_titles(band_x: Band, y0: float, columns: Sequence[str], width: int = 14) -> list[str]:
+    """Each column's title above it, wrapped at ``width`` characters, bottom line aligned."""
+    parts = []
+    for j, column in enumerate(columns):
+        lines = _wrap(column, width)
+        for k, part in enumerate(lines):
+            y = y0 - 8 - 14 * (len(lines) - 1 - k)
+            parts.append(text(band_x.centre(j), y, part, "middle", "column-title"))
+    return parts
+
+
+def _heatmap_row(band_x: Band, band_y: Band, i: int, cells: Sequence[Cell]) -> list[str]:
+    """Row ``i`` of a heatmap: a shaded, hoverable cell per column with its value."""
+    parts = []
+    cy = band_y.centre(i)
+    for j, cell in enumerate(cells):
+        colour = "#eef0f3" if cell.shade is None else mix(SHADE_LOW, SHADE_HIGH, cell.shade)
+        parts.append(
+            rect(
+                band_x.start(j),
+                band_y.start(i),
+                band_x.bandwidth,
+                band_y.bandwidth,
+                colour,
+                cell.tip,
+            )
+        )
+        ink = "#ffffff" if cell.shade is not None and cell.shade > 0.55 else INK
+        parts.append(
+            text(band_x.centre(j), cy + 4, cell.content, "middle", "cell", f' fill="{ink}"')
+        )
+    return parts
 
 
 def _wrap(title: str, width: int = 14) -> list[str]:
@@ -382,8 +424,8 @@ def _wrap(title: str, width: int = 14) -> list[str]:
     return [*lines, current] if current else lines
 
 
-def _wrap_count(title: str) -> int:
-    return len(_wrap(title))
+def _wrap_count(title: str, width: int = 14) -> int:
+    return len(_wrap(title, width))
 
 
 def paired_hbars(

@@ -47,7 +47,15 @@ class Figure:
     absent: str | None = None
 
 
-SECTIONS = ("Data quality", "Sales", "Features", "Choosing k", "Segments", "Segments over time")
+SECTIONS = (
+    "Data quality",
+    "Sales",
+    "Features",
+    "Relationships and outliers",
+    "Choosing k",
+    "Segments",
+    "Segments over time",
+)
 
 
 def segment_colours(cluster_ids: pd.Series | list[int]) -> dict[int, str]:

@@ -16,6 +16,7 @@ import pandas as pd
 from segmentation.report import charts, fmt
 from segmentation.report import takeaways as tk
 from segmentation.report.data import ReportData
+from segmentation.report.eda_figures import EDA_BUILDERS
 from segmentation.report.figure_base import (
     NOISE_COLOUR,
     PALETTE,
@@ -629,11 +630,12 @@ BUILDERS: tuple[Builder, ...] = (
     profiles_figure,
     sizes_figure,
     crosstab_figure,
+    *EDA_BUILDERS,
     *HISTORY_BUILDERS,
 )
 
 
 def build_figures(data: ReportData) -> list[Figure]:
-    """Every figure of the report, in page order."""
+    """Every figure of the report (page.render groups them by section)."""
     segments = segment_table(data)
     return [build(data, segments) for build in BUILDERS]

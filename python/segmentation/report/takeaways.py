@@ -116,6 +116,99 @@ def distribution_takeaway(skews: pd.DataFrame) -> str:
     )
 
 
+#: |r| from which two features carry mostly the same signal (one could stand for both).
+SAME_SIGNAL = 0.8
+
+_TRANSFORM_PHRASES = {
+    "log1p": "after log1p",
+    "clip, log1p": "after clipping and log1p",
+    "clip": "after clipping",
+    "none": "untransformed",
+}
+
+
+def transform_phrase(transform_a: str, transform_b: str) -> str:
+    """How a pair of features was transformed, for a sentence: ``"after log1p"``."""
+    if transform_a == transform_b:
+        return _TRANSFORM_PHRASES.get(transform_a, "after the clustering transform")
+    return "after the clustering transform"
+
+
+def correlation_takeaway(correlations: pd.DataFrame) -> str:
+    """The most correlated pair of features as clustered (transformed), against raw.
+
+    Reads eda_feature_correlations (long: one row per stage x feature_a x feature_b);
+    the strongest pair by |Pearson|, ties to the earlier features.
+    """
+    pairs = correlations[correlations["position_a"] < correlations["position_b"]]
+    after = pairs[pairs["stage"] == "transformed"].dropna(subset=["pearson"])
+    if after.empty:
+        return "No pair of features has a defined correlation (too few customers, or constant)"
+    after = after.assign(strength=after["pearson"].abs()).sort_values(
+        ["strength", "position_a", "position_b"], ascending=[False, True, True]
+    )
+    top = after.iloc[0]
+    a, b, r = top["feature_a"], top["feature_b"], float(top["pearson"])
+    phrase = transform_phrase(top["transform_a"], top["transform_b"])
+    text = f"{a} and {b} correlate at {fmt.fixed(r)}"
+    if phrase != "untransformed":
+        raw = pairs[
+            (pairs["stage"] == "raw") & (pairs["feature_a"] == a) & (pairs["feature_b"] == b)
+        ]["pearson"]
+        text += f" {phrase}"
+        if len(raw) and pd.notna(raw.iloc[0]):
+            text += f" ({fmt.fixed(raw.iloc[0])} before)"
+    text += ", the strongest pair"
+    if abs(r) >= SAME_SIGNAL:
+        text += ": they carry mostly the same signal"
+    return text
+
+
+def _fence_phrase(row: pd.Series) -> str:
+    """Where a column's outliers lie: ``"above 25.5 units"``, ``"below 0.5"``, or both."""
+    unit = " units" if row["column_name"] == "quantity" else ""
+    low, high = fmt.short(row["lower_fence"]), fmt.short(row["upper_fence"])
+    if row["outliers_below"] == 0:
+        return f"above {high}{unit}"
+    if row["outliers_above"] == 0:
+        return f"below {low}{unit}"
+    return f"outside {low} to {high}{unit}"
+
+
+def share_label(share: float) -> str:
+    """A share as a short percentage: ``0.01`` -> ``"1%"``, ``0.005`` -> ``"0.5%"``."""
+    return f"{100 * share:g}%"
+
+
+def outlier_takeaway(outliers: pd.DataFrame, line_relationships: pd.DataFrame | None) -> str:
+    """The raw line column with the most outliers, and the revenue the top lines carry.
+
+    Reads eda_outliers (source x column) and eda_line_relationships (one row).
+    """
+    lines = outliers[(outliers["source"] == "lines") & (outliers["value_count"] > 0)]
+    if lines.empty:
+        text = "No line has a quantity or unit price to look for outliers in"
+    else:
+        worst = lines.sort_values(
+            ["outlier_share", "column_position"], ascending=[False, True]
+        ).iloc[0]
+        if worst["outliers"] == 0:
+            text = "No line has an outlying quantity or unit price (Tukey's fences)"
+        else:
+            text = (
+                f"{fmt.percent(worst['outlier_share'])} of lines have an outlying "
+                f"{worst['column_name'].replace('_', ' ')} ({_fence_phrase(worst)})"
+            )
+    if line_relationships is not None and len(line_relationships):
+        row = line_relationships.iloc[0]
+        if pd.notna(row["top_lines_revenue_share"]):
+            text += (
+                f"; the top {share_label(row['top_lines_share'])} of lines carry "
+                f"{fmt.percent(row['top_lines_revenue_share'])} of revenue"
+            )
+    return text
+
+
 def selected_run(evaluation: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
     """The selected row and every row of its algorithm, ordered by k."""
     selected = evaluation[evaluation["is_selected"].fillna(False).astype(bool)]
