@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # dbt reads profiles.yml from the project root.
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: build test lint dbt-test pytest report bench clean
+.PHONY: build test test-fast lint dbt-test pytest report bench bench-daily clean
 
 # Recreated whenever requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -19,6 +19,10 @@ build: $(VENV)/.installed
 
 ## test: everything that checks the project (lint, dbt build with data and unit tests, pytest)
 test: lint dbt-test pytest
+
+## test-fast: the quick loop - lint, and the pytest tests that do not run dbt
+test-fast: lint
+	$(BIN)/pytest -m "not dbt" -q
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check python tests models bench
@@ -47,6 +51,11 @@ report: $(VENV)/.installed
 ## Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS='--sizes 5M --formats csv'
 bench: $(VENV)/.installed
 	PYTHONPATH=python $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## bench-daily: one new weekly file (a daily load) against a full build on the same files;
+## writes the "Daily loads" section of BENCHMARKS.md. E.g. make bench-daily BENCH_ARGS='--lines 50M'
+bench-daily: $(VENV)/.installed
+	PYTHONPATH=python $(BIN)/python bench/daily_loads.py $(BENCH_ARGS)
 
 clean:
 	rm -rf target logs $(VENV)

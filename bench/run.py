@@ -1298,7 +1298,11 @@ def render_report(runs: list[dict[str, Any]]) -> str:
         "  one core taken by other work it runs many times slower.",
         "",
     ]
-    return "\n".join(out)
+    # the daily-loads benchmark's section, from its own result files
+    from daily_loads import current_section, render_section, stored_results
+
+    daily = render_section(stored_results()) or current_section()
+    return "\n".join(out) + ("\n" + daily if daily else "")
 
 
 # -------------------------------------------------------------------------- main

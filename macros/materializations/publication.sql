@@ -12,6 +12,8 @@
         {%- if node.package_name == project_name and node.resource_type in ['model', 'seed'] -%}
             {%- do nodes.update({node.unique_id: {
                 'name': node.name, 'resource_type': node.resource_type, 'depends_on': depends_on,
+                'materialized': node.config.materialized,
+                'unique_key': node.config.get('unique_key'),
             }}) -%}
         {%- elif node.resource_type == 'test' -%}
             {%- do tests.update({node.unique_id: {'name': node.name, 'depends_on': depends_on}}) -%}

@@ -25,6 +25,10 @@
     );
     create table if not exists {{ target.schema }}.dbt_publication_log (
         dbt_run_id varchar, published_at timestamp with time zone
+    );
+    create table if not exists {{ target.schema }}.dbt_incremental_state (
+        unique_id varchar, signature varchar, dbt_run_id varchar,
+        recorded_at timestamp with time zone
     )
 {%- endmacro %}
 

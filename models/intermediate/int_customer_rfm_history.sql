@@ -2,12 +2,18 @@
     at which they have a kept purchase dated (day) before it, computed from the
     purchases before that date only; scores are quintiles among the customers of the
     same date, the RFM segment from the seed. customer_rfm is this at the snapshot date.
+    With var history_window_days, frequency and monetary count only the purchases of
+    the trailing window (the other measures stay cumulative).
 
-    Each purchase is summed once, into the first as-of date after its day, and the sums
-    run on through the later dates, so the cost grows with customers x dates, not with
-    purchases x dates. With var history_window_days, frequency and monetary count only
-    the purchases of the trailing window (the other measures stay cumulative). -#}
+    A full build sums each purchase once, into the first as-of date after its day, and
+    runs the sums on through the later dates: the cost grows with customers x dates,
+    not with purchases x dates. A daily load recomputes only the dates its new lines
+    can change (every as-of date after the earliest day among them, and the last
+    build's snapshot date), each directly from the purchases before it. -#}
 
+-- depends_on: {{ ref('raw_load_batch') }}
+-- depends_on: {{ ref('int_transaction_lines_parsed') }}
+{% set delta = applies_load_batch() -%}
 {%- set window = history_window_days() -%}
 
 with
@@ -36,160 +42,236 @@ segment_map as (
 
 ),
 
-invoices as (
+{% if delta %}
 
-    -- an invoice counts from the first day it has a kept line (a line without an
-    -- invoice number is no invoice)
-    select
-        customer_id,
-        invoice_no,
-        min(invoiced_on) as first_on
-    from invoice_days
-    where invoice_no is not null
-    group by customer_id, invoice_no
+    affected_dates as (
 
-),
+        -- the dates this build's lines can change, and the last build's snapshot
+        select
+            as_of.as_of_date,
+            as_of.is_snapshot
+        from as_of
+        where as_of.as_of_date > (
+                select min(cast(parsed.invoiced_at as date))
+                from {{ ref('int_transaction_lines_parsed') }} as parsed
+                where parsed.source_file in {{ load_batch_files() }}
+            )
+            or as_of.as_of_date in (
+                select previous.as_of_date from {{ this }} as previous
+                where previous.is_snapshot
+            )
 
-period_sums as (
+    ),
 
-    -- what each customer bought in the days that first count at each as-of date
-    select
-        invoice_days.customer_id,
-        as_of.as_of_date,
-        sum(invoice_days.purchase_lines) as purchase_lines,
-        sum(invoice_days.units) as units,
-        sum(invoice_days.revenue) as revenue,
-        min(invoice_days.invoiced_on) as first_on,
-        max(invoice_days.invoiced_on) as last_on
-    from invoice_days
-    inner join as_of
-        on invoice_days.invoiced_on < as_of.as_of_date
-            and invoice_days.invoiced_on >= coalesce(as_of.previous_as_of_date, invoice_days.invoiced_on)
-    group by invoice_days.customer_id, as_of.as_of_date
+    dated as (
 
-),
-
-period_invoices as (
-
-    select
-        invoices.customer_id,
-        as_of.as_of_date,
-        count(*) as invoices
-    from invoices
-    inner join as_of
-        on invoices.first_on < as_of.as_of_date
-            and invoices.first_on >= coalesce(as_of.previous_as_of_date, invoices.first_on)
-    group by invoices.customer_id, as_of.as_of_date
-
-),
-
-period_products as (
-
-    select
-        products.customer_id,
-        as_of.as_of_date,
-        count(*) as products
-    from products
-    inner join as_of
-        on products.first_bought_on < as_of.as_of_date
-            and products.first_bought_on >= coalesce(as_of.previous_as_of_date, products.first_bought_on)
-    group by products.customer_id, as_of.as_of_date
-
-),
-
-customers as (
-
-    select
-        customer_id,
-        min(as_of_date) as first_as_of_date,
-        min(first_on) as first_on
-    from period_sums
-    group by customer_id
-
-),
-
-grid as (
-
-    -- every as-of date from a customer's first one on
-    select
-        customers.customer_id,
-        customers.first_on,
-        as_of.as_of_date,
-        as_of.is_snapshot
-    from customers
-    inner join as_of on customers.first_as_of_date <= as_of.as_of_date
-
-),
-
-running as (
-
-    select
-        grid.customer_id,
-        grid.as_of_date,
-        grid.is_snapshot,
-        grid.first_on,
-        max(period_sums.last_on) over customer_to_date as last_on,
-        coalesce(sum(period_invoices.invoices) over customer_to_date, 0) as invoices,
-        sum(period_sums.revenue) over customer_to_date as revenue,
-        sum(period_sums.purchase_lines) over customer_to_date as purchase_lines,
-        sum(period_sums.units) over customer_to_date as units,
-        coalesce(sum(period_products.products) over customer_to_date, 0) as distinct_products
-    from grid
-    left join period_sums
-        on grid.customer_id = period_sums.customer_id
-            and grid.as_of_date = period_sums.as_of_date
-    left join period_invoices
-        on grid.customer_id = period_invoices.customer_id
-            and grid.as_of_date = period_invoices.as_of_date
-    left join period_products
-        on grid.customer_id = period_products.customer_id
-            and grid.as_of_date = period_products.as_of_date
-    window customer_to_date as (
-        partition by grid.customer_id order by grid.as_of_date
-        rows between unbounded preceding and current row
-    )
-
-),
-
-{% if window %}
-
-    windowed as (
-
-        -- frequency and monetary over the trailing window [as-of date - window, as-of date)
         select
             invoice_days.customer_id,
-            as_of.as_of_date,
-            count(distinct invoice_days.invoice_no) as invoices,
-            sum(invoice_days.revenue) as revenue
+            affected_dates.as_of_date,
+            any_value(affected_dates.is_snapshot) as is_snapshot,
+            min(invoice_days.invoiced_on) as first_on,
+            max(invoice_days.invoiced_on) as last_on,
+            {% if window -%}
+                count(distinct invoice_days.invoice_no) filter (
+                    where invoice_days.invoiced_on >= affected_dates.as_of_date - {{ window }}
+                ) as invoices,
+                coalesce(sum(invoice_days.revenue) filter (
+                    where invoice_days.invoiced_on >= affected_dates.as_of_date - {{ window }}
+                ), 0) as revenue,
+            {%- else -%}
+                count(distinct invoice_days.invoice_no) as invoices,
+                sum(invoice_days.revenue) as revenue,
+            {%- endif %}
+            sum(invoice_days.purchase_lines) as purchase_lines,
+            sum(invoice_days.units) as units
         from invoice_days
-        inner join as_of
-            on invoice_days.invoiced_on < as_of.as_of_date
-                and invoice_days.invoiced_on >= as_of.as_of_date - {{ window or 0 }}
-        group by invoice_days.customer_id, as_of.as_of_date
+        inner join affected_dates on invoice_days.invoiced_on < affected_dates.as_of_date
+        group by invoice_days.customer_id, affected_dates.as_of_date
+
+    ),
+
+    dated_products as (
+
+        select
+            products.customer_id,
+            affected_dates.as_of_date,
+            count(*) as distinct_products
+        from products
+        inner join affected_dates on products.first_bought_on < affected_dates.as_of_date
+        group by products.customer_id, affected_dates.as_of_date
 
     ),
 
     measured_in as (
 
         select
-            running.* replace (
-                coalesce(windowed.invoices, 0) as invoices,
-                coalesce(windowed.revenue, 0) as revenue
-            )
-        from running
-        left join windowed
-            on running.customer_id = windowed.customer_id
-                and running.as_of_date = windowed.as_of_date
+            dated.*,
+            coalesce(dated_products.distinct_products, 0) as distinct_products
+        from dated
+        left join dated_products
+            on dated.customer_id = dated_products.customer_id
+                and dated.as_of_date = dated_products.as_of_date
 
     ),
 
 {% else %}
 
-    measured_in as (
+    invoices as (
 
-        select * from running
+        -- an invoice counts from the first day it has a kept line (a line without an
+        -- invoice number is no invoice)
+        select
+            customer_id,
+            invoice_no,
+            min(invoiced_on) as first_on
+        from invoice_days
+        where invoice_no is not null
+        group by customer_id, invoice_no
 
     ),
+
+    period_sums as (
+
+        -- what each customer bought in the days that first count at each as-of date
+        select
+            invoice_days.customer_id,
+            as_of.as_of_date,
+            sum(invoice_days.purchase_lines) as purchase_lines,
+            sum(invoice_days.units) as units,
+            sum(invoice_days.revenue) as revenue,
+            min(invoice_days.invoiced_on) as first_on,
+            max(invoice_days.invoiced_on) as last_on
+        from invoice_days
+        inner join as_of
+            on invoice_days.invoiced_on < as_of.as_of_date
+                and invoice_days.invoiced_on >= coalesce(as_of.previous_as_of_date, invoice_days.invoiced_on)
+        group by invoice_days.customer_id, as_of.as_of_date
+
+    ),
+
+    period_invoices as (
+
+        select
+            invoices.customer_id,
+            as_of.as_of_date,
+            count(*) as invoices
+        from invoices
+        inner join as_of
+            on invoices.first_on < as_of.as_of_date
+                and invoices.first_on >= coalesce(as_of.previous_as_of_date, invoices.first_on)
+        group by invoices.customer_id, as_of.as_of_date
+
+    ),
+
+    period_products as (
+
+        select
+            products.customer_id,
+            as_of.as_of_date,
+            count(*) as products
+        from products
+        inner join as_of
+            on products.first_bought_on < as_of.as_of_date
+                and products.first_bought_on >= coalesce(as_of.previous_as_of_date, products.first_bought_on)
+        group by products.customer_id, as_of.as_of_date
+
+    ),
+
+    customers as (
+
+        select
+            customer_id,
+            min(as_of_date) as first_as_of_date,
+            min(first_on) as first_on
+        from period_sums
+        group by customer_id
+
+    ),
+
+    grid as (
+
+        -- every as-of date from a customer's first one on
+        select
+            customers.customer_id,
+            customers.first_on,
+            as_of.as_of_date,
+            as_of.is_snapshot
+        from customers
+        inner join as_of on customers.first_as_of_date <= as_of.as_of_date
+
+    ),
+
+    running as (
+
+        select
+            grid.customer_id,
+            grid.as_of_date,
+            grid.is_snapshot,
+            grid.first_on,
+            max(period_sums.last_on) over customer_to_date as last_on,
+            coalesce(sum(period_invoices.invoices) over customer_to_date, 0) as invoices,
+            sum(period_sums.revenue) over customer_to_date as revenue,
+            sum(period_sums.purchase_lines) over customer_to_date as purchase_lines,
+            sum(period_sums.units) over customer_to_date as units,
+            coalesce(sum(period_products.products) over customer_to_date, 0) as distinct_products
+        from grid
+        left join period_sums
+            on grid.customer_id = period_sums.customer_id
+                and grid.as_of_date = period_sums.as_of_date
+        left join period_invoices
+            on grid.customer_id = period_invoices.customer_id
+                and grid.as_of_date = period_invoices.as_of_date
+        left join period_products
+            on grid.customer_id = period_products.customer_id
+                and grid.as_of_date = period_products.as_of_date
+        window customer_to_date as (
+            partition by grid.customer_id order by grid.as_of_date
+            rows between unbounded preceding and current row
+        )
+
+    ),
+
+    {% if window %}
+
+        windowed as (
+
+            -- frequency and monetary over the trailing window [as-of date - window, as-of date)
+            select
+                invoice_days.customer_id,
+                as_of.as_of_date,
+                count(distinct invoice_days.invoice_no) as invoices,
+                sum(invoice_days.revenue) as revenue
+            from invoice_days
+            inner join as_of
+                on invoice_days.invoiced_on < as_of.as_of_date
+                    and invoice_days.invoiced_on >= as_of.as_of_date - {{ window or 0 }}
+            group by invoice_days.customer_id, as_of.as_of_date
+
+        ),
+
+        measured_in as (
+
+            select
+                running.* replace (
+                    coalesce(windowed.invoices, 0) as invoices,
+                    coalesce(windowed.revenue, 0) as revenue
+                )
+            from running
+            left join windowed
+                on running.customer_id = windowed.customer_id
+                    and running.as_of_date = windowed.as_of_date
+
+        ),
+
+    {% else %}
+
+        measured_in as (
+
+            select * from running
+
+        ),
+
+    {% endif %}
 
 {% endif %}
 

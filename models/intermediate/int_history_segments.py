@@ -1,11 +1,11 @@
 """The learned segment of every customer at every as-of date, from the one fitted model.
 
-A thin adapter: the model (segment_model, fitted once per build on the snapshot) scores
+A thin adapter: the model (segment_model, fitted once per build on the snapshot) labels
 every row of int_customer_rfm_history with its own transform, scaler and centres, so a
 cluster_id means the same kind of customer at every date (python/segmentation/clustering).
 """
 
-from segmentation.clustering import SegmentModel, score_rows
+from segmentation.clustering import SegmentModel, label_rows
 from segmentation.frames import relation_to_frame
 
 KEYS = ("customer_id", "as_of_date")
@@ -15,5 +15,4 @@ def model(dbt, session):
     fitted = SegmentModel.from_frame(relation_to_frame(dbt.ref("segment_model")))
     features = ", ".join(f'"{name}"' for name in (*KEYS, *fitted.transform.features))
     history = relation_to_frame(dbt.ref("int_customer_rfm_history").select(features))
-    scored = score_rows(fitted, history, keys=KEYS)
-    return scored.loc[:, [*KEYS, "cluster_id", "segment_name"]]
+    return history.loc[:, list(KEYS)].join(label_rows(fitted, history))

@@ -1,5 +1,11 @@
 {#- Every staged line, typed, stored once, with why it is malformed when it is.
-    The one table every line is written to: the rules after this read it, not the file. -#}
+    The one table every line is written to: the rules after this read it, not the file.
+
+    Incremental by file: staging holds only the files this build loads (raw_load_batch),
+    so a daily load appends their lines (delete+insert on source_file, so loading a
+    file again replaces its lines); everything loaded before stays as parsed. -#}
+
+-- depends_on: {{ ref('raw_load_batch') }}
 
 with
 

@@ -1,4 +1,13 @@
-{#- Every line that did not make it into the features, with the rule that stopped it. -#}
+{#- Every line that did not make it into the features, with the rule that stopped it.
+
+    Incremental: a build that loads new files writes the rejected lines of those files,
+    and rewrites those of the (customer, timestamp) groups the new lines touch, whose
+    duplicates may have changed (int_duplicate_lines); every other row stays as the
+    build that wrote it left it, with that build's stamp. -#}
+
+-- depends_on: {{ ref('raw_load_batch') }}
+-- depends_on: {{ ref('int_transaction_lines_parsed') }}
+{% set delta = applies_load_batch() -%}
 
 with
 
@@ -7,6 +16,58 @@ classified as (
     select * from {{ ref('int_transaction_lines_classified') }}
 
 ),
+
+{% if delta -%}
+    touched_groups as (
+
+        -- the (customer, timestamp) groups of this build's lines, whose duplicates
+        -- int_duplicate_lines recomputed
+        select distinct
+            customer_id,
+            invoiced_at
+        from {{ ref('int_transaction_lines_parsed') }}
+        where source_file in {{ load_batch_files() }} and customer_id is not null
+
+    ),
+
+    touched_lines as (
+
+        -- this build's lines, and the lines of those groups
+        select
+            source_file,
+            line_number
+        from {{ ref('int_transaction_lines_parsed') }}
+        where source_file in {{ load_batch_files() }}
+
+        union
+
+        select
+            parsed.source_file,
+            parsed.line_number
+        from {{ ref('int_transaction_lines_parsed') }} as parsed
+        inner join touched_groups
+            on
+                parsed.customer_id = touched_groups.customer_id
+                and parsed.invoiced_at = touched_groups.invoiced_at
+
+    ),
+
+    lines as (
+
+        select classified.*
+        from classified
+        inner join touched_lines
+            on classified.source_file = touched_lines.source_file
+                and classified.line_number = touched_lines.line_number
+
+    ),
+{%- else -%}
+    lines as (
+
+        select * from classified
+
+    ),
+{%- endif %}
 
 rejected as (
 
@@ -25,7 +86,7 @@ rejected as (
             end as raw_line
         ),
         {{ run_stamp() }}
-    from classified
+    from lines
     where reason <> 'kept'
 
 )

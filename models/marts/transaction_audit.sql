@@ -1,7 +1,7 @@
 {#- Where every raw line went: one row per row-accounting reason, zeros included,
     so sum(row_count) is the number of data lines in the input.
     Counted from what the build keeps: the rejected lines by their reason, and the
-    kept lines the customers' invoice-day sums add up. The test audit_adds_up_to_staged_lines
+    kept lines the customers' invoice-day sums add up. The test audit_adds_up_to_loaded_lines
     then proves those two hold every staged line, and the classification is not
     evaluated over every line a third time. -#}
 

@@ -11,6 +11,7 @@ def model(dbt, session):
     # row accounting
     dbt.ref("transaction_audit")
     dbt.ref("rejected_transaction_lines")
+    dbt.ref("transaction_files")
     # features
     dbt.ref("customer_rfm")
     # exploratory analysis

@@ -145,6 +145,60 @@ def resolve_files(path: str) -> list[str]:
     return files
 
 
+#: Columns of :func:`source_files`.
+SOURCE_FILE_COLUMNS: tuple[str, ...] = (
+    "source_file",
+    "path_order",
+    "file_format",
+    "file_size",
+    "file_modified_ns",
+)
+
+
+def source_files(path: str) -> list[tuple[str, int, str, int, int]]:
+    """Every file ``path`` (a file or a glob) matches, in path order, with its fingerprint.
+
+    The fingerprint of a file is its size and modification time (nanoseconds), read with
+    one ``stat`` call: a file that is rewritten gets a new one, and finding out costs
+    nothing per line. A content hash would read every file on every build, which is the
+    work a daily load must not repeat. (A file touched without being changed looks
+    changed: the safe side.)
+
+    Returns
+    -------
+    list of tuple
+        One per file, :data:`SOURCE_FILE_COLUMNS`: the path as given or as the glob
+        found it, its 1-based position in path order, its format (csv, parquet, xlsx),
+        size in bytes, and modification time in nanoseconds since the epoch.
+
+    Raises
+    ------
+    TransactionFileError
+        As :func:`resolve_files`.
+    """
+    rows = []
+    for order, file in enumerate(resolve_files(path), start=1):
+        stat = os.stat(file)
+        rows.append((file, order, file_format(file), stat.st_size, stat.st_mtime_ns))
+    return rows
+
+
+def source_files_query(path: str) -> str:
+    """:func:`source_files` as a query that stands on its own (literal values)."""
+    rows = source_files(path)
+    values = ", ".join(
+        f"({_quote(file)}, {order}, {_quote(fmt)}, {size}, {modified})"
+        for file, order, fmt, size, modified in rows
+    )
+    columns = ", ".join(SOURCE_FILE_COLUMNS)
+    return (
+        f"select cast(source_file as varchar) as source_file, cast(path_order as bigint) as "
+        f"path_order, cast(file_format as varchar) as file_format, cast(file_size as bigint) "
+        f"as file_size, cast(file_modified_ns as bigint) as file_modified_ns "
+        f"from (values {values}) as files ({columns})"
+    )
+
+
 def map_header(path: str, header: Sequence[str]) -> HeaderMap:
     """Locate the eight source columns in a header, or say which are missing."""
     positions: dict[str, int] = {}
@@ -184,16 +238,63 @@ def _read_header_bytes(path: str) -> bytes:
     return first
 
 
-def _csv_header(path: str) -> list[str]:
-    """The header's field names: UTF-8 if the line decodes as UTF-8, else Latin-1
-    (which decodes any byte; the file's own encoding is found when it is read)."""
+#: The field delimiters a CSV header is tried with, in order: the comma, then the
+#: semicolon Excel writes where the comma is the decimal mark, then tab and pipe.
+CSV_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+#: The columns whose numbers a semicolon-delimited export writes with a decimal comma.
+DECIMAL_COMMA_COLUMNS: tuple[str, ...] = ("quantity", "unit_price", "customer_id")
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How one CSV export is written: its header's map and its field delimiter."""
+
+    header: HeaderMap
+    delimiter: str
+
+    @property
+    def decimal_comma(self) -> bool:
+        """Numbers use a decimal comma (``2,55``) where fields are split by ``;``."""
+        return self.delimiter == ";"
+
+
+def _header_text(path: str) -> str:
+    """The header line: UTF-8 if it decodes as UTF-8, else Latin-1 (which decodes any
+    byte; the file's own encoding is found when it is read)."""
     first = _read_header_bytes(path)
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError:
         text = first.decode("latin-1")
-    text = text.lstrip("\ufeff").rstrip("\r\n")
-    return [field.strip().strip('"') for field in text.split(",")]
+    return text.lstrip("\ufeff").rstrip("\r\n")
+
+
+def _csv_fields(text: str, delimiter: str) -> list[str]:
+    return [field.strip().strip('"') for field in text.split(delimiter)]
+
+
+def csv_layout(path: str) -> CsvLayout:
+    """The delimiter (the first of :data:`CSV_DELIMITERS` whose fields name all eight
+    columns) and the header map of a CSV export; the comma's error when none does."""
+    text = _header_text(path)
+    for delimiter in CSV_DELIMITERS:
+        try:
+            return CsvLayout(map_header(path, _csv_fields(text, delimiter)), delimiter)
+        except TransactionFileError:
+            continue
+    try:
+        map_header(path, _csv_fields(text, ","))
+    except TransactionFileError as error:
+        raise TransactionFileError(
+            f"{error}. The header was split on ',' and no other delimiter "
+            "(';', tab, '|') gave all eight columns either"
+        ) from None
+    raise AssertionError("unreachable: the comma header mapped")  # pragma: no cover
+
+
+def _char_sql(character: str) -> str:
+    """A one-character SQL string (tab as ``chr(9)``: DuckDB strings have no escapes)."""
+    return f"chr({ord(character)})" if not character.isprintable() else _quote(character)
 
 
 def _csv_lines_sql(path: str, encoding: str) -> str:
@@ -271,11 +372,15 @@ def _stored_lines_sql(table: str, rowids: tuple[int, int]) -> str:
             where rowid between {first} and {last}"""
 
 
-def _csv_relation_sql(path: str, header: HeaderMap, numbered_lines: str) -> str:
+def _csv_relation_sql(path: str, layout: CsvLayout, numbered_lines: str) -> str:
     """SQL turning every physical line after the header into one row of text fields.
 
-    ``numbered_lines`` is SQL giving ``(line_number, line)`` for the file's lines.
+    ``numbered_lines`` is SQL giving ``(line_number, line)`` for the file's lines. With
+    a decimal comma, the numbers of :data:`DECIMAL_COMMA_COLUMNS` are rewritten with a
+    decimal point (``1.234,5`` -> ``1234.5``); a value without a comma is left as it is.
     """
+    header = layout.header
+    delimiter = _char_sql(layout.delimiter)
     # Fast path: a line without quotes splits on commas (most lines; nothing to
     # unquote). Otherwise commas outside quotes (the odd segments when splitting on
     # the quote character) become the separator, and each field that is quoted loses
@@ -284,7 +389,7 @@ def _csv_relation_sql(path: str, header: HeaderMap, numbered_lines: str) -> str:
     split = f"""
         case
             when line is null then null
-            when not contains(line, '"') then string_split(line, ',')
+            when not contains(line, '"') then string_split(line, {delimiter})
             when (length(line) - length(replace(line, '"', ''))) % 2 = 1 then null
             else list_transform(
                 string_split(
@@ -292,7 +397,7 @@ def _csv_relation_sql(path: str, header: HeaderMap, numbered_lines: str) -> str:
                         list_transform(
                             string_split(line, '"'),
                             lambda segment, i: if(i % 2 = 1,
-                                replace(segment, ',', {_FIELD_SEPARATOR}),
+                                replace(segment, {delimiter}, {_FIELD_SEPARATOR}),
                                 segment)
                         ),
                         '"'
@@ -308,10 +413,13 @@ def _csv_relation_sql(path: str, header: HeaderMap, numbered_lines: str) -> str:
         end"""
 
     def field(canonical: str) -> str:
-        return (
-            f"case when parse_error is null then fields[{header.positions[canonical]}] end "
-            f"as {canonical}"
-        )
+        value = f"fields[{header.positions[canonical]}]"
+        if layout.decimal_comma and canonical in DECIMAL_COMMA_COLUMNS:
+            value = (
+                f"case when contains({value}, ',') "
+                f"then replace(replace({value}, '.', ''), ',', '.') else {value} end"
+            )
+        return f"case when parse_error is null then {value} end as {canonical}"
 
     columns = ",\n            ".join(field(c) for c in CANONICAL_COLUMNS)
     return f"""
@@ -456,8 +564,22 @@ def _quote_identifier(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def empty_lines_query() -> str:
+    """A query with the columns of :data:`OUTPUT_COLUMNS` and no row (a build that loads
+    no new file)."""
+    columns = ", ".join(
+        f"cast(null as {'bigint' if c == 'line_number' else 'varchar'}) as {c}"
+        for c in OUTPUT_COLUMNS
+    )
+    return f"select {columns} where false"
+
+
 def transaction_lines_query(
-    con: duckdb.DuckDBPyConnection, path: str, *, lines_table: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    *,
+    lines_table: str | None = None,
+    files: Sequence[str] | None = None,
 ) -> str:
     """Return SQL selecting one text row per data line of ``path`` (file or glob).
 
@@ -482,6 +604,10 @@ def transaction_lines_query(
     lines_table:
         Where to copy CSV lines to: a table name, schema-qualified if need be; dropped
         for other formats. None: the temporary table ``transaction_csv_lines``.
+    files:
+        The files of ``path`` to read (a daily load reads only the new ones), in path
+        order; None: every file ``path`` matches. An empty list gives
+        :func:`empty_lines_query`.
 
     Returns
     -------
@@ -494,17 +620,22 @@ def transaction_lines_query(
         When the file is missing, empty, unreadable, has no data lines, or lacks
         a required column. The message names the file and the problem.
     """
-    files = resolve_files(path)
+    everything = files is None
+    files = resolve_files(path) if files is None else list(files)
+    temporary = lines_table is None
+    if not files:
+        if lines_table is not None:
+            con.execute(f"drop table if exists {lines_table}")
+        return empty_lines_query()
     fmt = file_format(files[0])
     parts: list[str] = []
-    temporary = lines_table is None
     lines_table = TEMPORARY_LINES_TABLE if lines_table is None else lines_table
     _prepare_lines_table(con, lines_table, fmt, temporary=temporary)
     for file in files:
         if fmt == "csv":
-            header = map_header(file, _csv_header(file))
+            layout = csv_layout(file)
             numbered = _stored_lines_sql(lines_table, _store_lines(con, lines_table, file))
-            parts.append(_csv_relation_sql(file, header, numbered))
+            parts.append(_csv_relation_sql(file, layout, numbered))
         elif fmt == "parquet":
             parts.append(_parquet_relation_sql(con, file))
         else:
@@ -515,7 +646,8 @@ def transaction_lines_query(
     union = "\nunion all by name\n".join(f"({p})" for p in parts)
     query = f"select {', '.join(OUTPUT_COLUMNS)}\nfrom (\n{union}\n)"
     if not con.sql(query).limit(1).fetchall():
-        raise TransactionFileError(f"transactions file '{path}': has a header but no data lines")
+        which = path if everything else ", ".join(files)
+        raise TransactionFileError(f"transactions file '{which}': has a header but no data lines")
     return query
 
 

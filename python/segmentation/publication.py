@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ class Node:
     name: str
     resource_type: str
     depends_on: tuple[str, ...] = ()
+    materialized: str = "table"
+    #: An incremental model's ``unique_key`` (publication updates its rows by it).
+    unique_key: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,13 @@ class Plan:
         return self.refusal is None and bool(self.rebuilt)
 
 
+def _key_columns(unique_key: str | Sequence[str] | None) -> tuple[str, ...]:
+    """dbt's ``unique_key`` config (one column, a list, or none) as a tuple of columns."""
+    if not unique_key:
+        return ()
+    return (unique_key,) if isinstance(unique_key, str) else tuple(unique_key)
+
+
 def context_from_json(text: str) -> BuildContext:
     """The :class:`BuildContext` the materialization serialised as JSON."""
     raw = json.loads(text)
@@ -124,7 +135,14 @@ def context_from_json(text: str) -> BuildContext:
         invocation_id=raw["invocation_id"],
         publication_id=raw["publication_id"],
         nodes={
-            uid: Node(uid, n["name"], n["resource_type"], tuple(n["depends_on"]))
+            uid: Node(
+                uid,
+                n["name"],
+                n["resource_type"],
+                tuple(n["depends_on"]),
+                n.get("materialized") or "table",
+                _key_columns(n.get("unique_key")),
+            )
             for uid, n in raw["nodes"].items()
         },
         tests={
@@ -317,52 +335,124 @@ def published_relations(warehouse: Path) -> set[str]:
         }
 
 
-def _copy_table(
-    con: duckdb.DuckDBPyConnection, source: str, target: str, name: str
-) -> tuple[str | None, int]:
-    """Create ``target.main.name`` as ``source.main.name`` is (columns, types, constraints,
-    comments) and copy its rows; return its ``(dbt_run_id, row count)``."""
-    ddl, comment = con.execute(
-        "select sql, comment from duckdb_tables() "
+def _table_ddl(con: duckdb.DuckDBPyConnection, database: str, name: str) -> str:
+    row = con.execute(
+        "select sql from duckdb_tables() "
+        "where database_name = ? and schema_name = 'main' and table_name = ?",
+        [database, name],
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"relation {name} is not a table in {database}")
+    return str(row[0])
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str, name: str) -> None:
+    """Give ``target.main.name`` the table and column comments of ``source.main.name``."""
+    qualified = f"{_quote(target)}.main.{_quote(name)}"
+    row = con.execute(
+        "select comment from duckdb_tables() "
         "where database_name = ? and schema_name = 'main' and table_name = ?",
         [source, name],
-    ).fetchone() or (None, None)
-    if ddl is None:
-        raise ValueError(f"relation {name} is not a table in {source}")
+    ).fetchone()
+    if row and row[0]:
+        con.execute(f"comment on table {qualified} is {_literal(row[0])}")
+    for column, text in con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = ? "
+        "and schema_name = 'main' and table_name = ? and comment is not null",
+        [source, name],
+    ).fetchall():
+        con.execute(f"comment on column {qualified}.{_quote(column)} is {_literal(text)}")
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, source: str, target: str, name: str) -> None:
+    """Create ``target.main.name`` as ``source.main.name`` is (columns, types, constraints,
+    comments) and copy its rows."""
+    ddl = _table_ddl(con, source, name)
     writer = con.cursor()
     try:
         writer.execute(f"use {_quote(target)}.main")
         writer.execute(ddl)
-        qualified = f"{_quote(target)}.main.{_quote(name)}"
         writer.execute(
-            f"insert into {qualified} select * from {_quote(source)}.main.{_quote(name)}"
+            f"insert into {_quote(target)}.main.{_quote(name)} "
+            f"select * from {_quote(source)}.main.{_quote(name)}"
         )
-        if comment:
-            writer.execute(f"comment on table {qualified} is {_literal(comment)}")
-        for column, text in con.execute(
-            "select column_name, comment from duckdb_columns() where database_name = ? "
-            "and schema_name = 'main' and table_name = ? and comment is not null",
-            [source, name],
-        ).fetchall():
-            writer.execute(f"comment on column {qualified}.{_quote(column)} is {_literal(text)}")
     finally:
         writer.close()
-    columns = {
-        row[0]
-        for row in con.execute(
-            "select column_name from duckdb_columns() where database_name = ? "
-            "and schema_name = 'main' and table_name = ?",
-            [target, name],
+    _copy_comments(con, source, target, name)
+
+
+def _rows_per_run(con: duckdb.DuckDBPyConnection, database: str, name: str) -> dict[Any, int]:
+    """``dbt_run_id`` -> rows, of ``database.main.name``."""
+    return dict(
+        con.execute(
+            f"select {RUN_ID_COLUMN}, count(*) from {_quote(database)}.main.{_quote(name)} "
+            "group by all"
         ).fetchall()
-    }
+    )
+
+
+def _sync_rows(con: duckdb.DuckDBPyConnection, source: str, target: str, node: Node) -> bool:
+    """Bring ``target``'s copy of an incremental mart to ``source``'s by its unique key.
+
+    An incremental build replaces the rows of the keys it touched and stamps them with
+    its id; every other row keeps the id of the build that wrote it. So the rows of
+    ``source`` whose id ``target`` lacks are the change: delete ``target``'s rows with
+    their keys, insert them, and drop the rows of builds ``source`` no longer holds.
+    Returns whether ``target`` now holds, build by build, as many rows as ``source``
+    (when not, as after a column change, the caller copies the table whole).
+    """
+    if not node.unique_key or _table_ddl(con, source, node.name) != _table_ddl(
+        con, target, node.name
+    ):
+        return False
+    here = f"{_quote(source)}.main.{_quote(node.name)}"
+    there = f"{_quote(target)}.main.{_quote(node.name)}"
+    before = _rows_per_run(con, target, node.name)
+    wanted = _rows_per_run(con, source, node.name)
+    new = [run for run in wanted if run not in before]
+    gone = [run for run in before if run not in wanted]
+    if new:
+        ids = ", ".join("?" for _ in new)
+        con.execute(
+            f"create temp table publication_delta as select * from {here} "
+            f"where {RUN_ID_COLUMN} in ({ids})",
+            new,
+        )
+        try:
+            matches = " and ".join(
+                f"{there}.{column} = publication_delta.{column}"
+                for column in map(_quote, node.unique_key)
+            )
+            con.execute(f"delete from {there} using publication_delta where {matches}")
+            con.execute(f"insert into {there} select * from publication_delta")
+        finally:
+            con.execute("drop table publication_delta")
+    if gone:
+        ids = ", ".join("?" for _ in gone)
+        con.execute(f"delete from {there} where {RUN_ID_COLUMN} in ({ids})", gone)
+    return _rows_per_run(con, target, node.name) == wanted
+
+
+def _stamp_and_count(
+    con: duckdb.DuckDBPyConnection, database: str, name: str
+) -> tuple[str | None, int]:
+    """``(dbt_run_id, rows)`` of ``database.main.name`` (the id when there is one only)."""
+    qualified = f"{_quote(database)}.main.{_quote(name)}"
+    has_stamp = con.execute(
+        "select count(*) from duckdb_columns() where database_name = ? "
+        "and schema_name = 'main' and table_name = ? and column_name = ?",
+        [database, name, RUN_ID_COLUMN],
+    ).fetchone()[0]  # type: ignore[index]
     count = con.execute(f"select count(*) from {qualified}").fetchone()[0]  # type: ignore[index]
-    if RUN_ID_COLUMN not in columns:
+    if not has_stamp:
         return None, int(count)
-    ids = [
-        row[0]
-        for row in con.execute(f"select distinct {RUN_ID_COLUMN} from {qualified}").fetchall()
-    ]
-    return (ids[0] if len(ids) == 1 else None), int(count)
+    ids = _rows_per_run(con, database, name)
+    return (next(iter(ids)) if len(ids) == 1 else None), int(count)
+
+
+def by_name(context: BuildContext, name: str) -> Node:
+    """The node called ``name``."""
+    return next(node for node in context.nodes.values() if node.name == name)
 
 
 def check_stamps(con: duckdb.DuckDBPyConnection, names: Iterable[str], run_id: str) -> None:
@@ -388,14 +478,16 @@ def check_stamps(con: duckdb.DuckDBPyConnection, names: Iterable[str], run_id: s
             )
 
 
-def _previous_record(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, Any]]:
-    """relation -> (dbt_run_id, built_at) from the published warehouse's own record."""
-    if not _table_exists(con, "published", RECORD_TABLE):
+def _previous_record(
+    con: duckdb.DuckDBPyConnection, database: str
+) -> dict[str, tuple[str | None, Any]]:
+    """relation -> (dbt_run_id, built_at) from a published warehouse's own record."""
+    if not _table_exists(con, database, RECORD_TABLE):
         return {}
     return {
         row[0]: (row[1], row[2])
         for row in con.execute(
-            f"select relation, dbt_run_id, built_at from published.main.{RECORD_TABLE}"
+            f"select relation, dbt_run_id, built_at from {_quote(database)}.main.{RECORD_TABLE}"
         ).fetchall()
     }
 
@@ -426,6 +518,35 @@ def _create_record(
         )
 
 
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
+    return {
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? "
+            "and schema_name = 'main'",
+            [database],
+        ).fetchall()
+    }
+
+
+def _staging_path(warehouse: Path) -> Path:
+    return warehouse.with_name(f".{warehouse.name}.publishing-{os.getpid()}")
+
+
+def remove_stale_staging(warehouse: Path) -> None:
+    """Delete the staging files of publications whose process is gone (killed mid-way)."""
+    for path in warehouse.parent.glob(f".{warehouse.name}.publishing-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except PermissionError:  # alive, another user's
+            continue
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     warehouse: Path,
@@ -435,46 +556,65 @@ def publish(
 ) -> list[tuple[Any, ...]]:
     """Write a new warehouse beside ``warehouse`` and rename it over ``warehouse``.
 
-    The new file holds the relations of ``plan``: ``rebuilt`` copied from the work file
-    ``con`` is on, ``carried`` copied from the current ``warehouse``, each with its
-    columns, constraints and comments, and the table ``warehouse_publication`` saying
-    which build made each one. The rename is atomic: readers holding the old file open
-    keep reading it; nobody ever sees a half-written one. Returns the record rows.
+    The new file starts as a byte copy of the published warehouse (when there is one),
+    so the relations ``plan`` carries over cost nothing more. Each relation ``plan``
+    rebuilt is then replaced by the work file's (``con`` is on it), with its columns,
+    constraints and comments, except an incremental mart, whose new rows alone are
+    written (:func:`_sync_rows`), so that publishing grows with what a build changed and
+    not with the history. ``warehouse_publication`` says which build made each relation.
+    The rename is atomic: readers holding the old file open keep reading it; nobody
+    ever sees a half-written one. Returns the record rows.
     """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    staging = warehouse.with_name(f".{warehouse.name}.publishing-{os.getpid()}")
+    remove_stale_staging(warehouse)
+    staging = _staging_path(warehouse)
     staging.unlink(missing_ok=True)
+    # a published file with a write-ahead log (someone wrote to it) is read, not copied
+    reuse = warehouse.exists() and not warehouse.with_name(warehouse.name + ".wal").exists()
+    if reuse:
+        shutil.copyfile(warehouse, staging)
     work = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
-    by_name = {node.name: node for node in context.nodes.values()}
+    nodes = {node.name: node for node in context.nodes.values()}
     published_at = time.time()
     rows: list[tuple[Any, ...]] = []
     con.execute(f"attach {_literal(str(staging))} as publishing")
     try:
-        if plan.carried:
+        present = _tables(con, "publishing")
+        previous = _previous_record(con, "publishing")
+        for name in present - set(plan.carried):
+            if not (name in plan.rebuilt and nodes[name].materialized == "incremental"):
+                con.execute(f"drop table publishing.main.{_quote(name)}")
+        for name in plan.rebuilt:
+            synced = name in present and nodes[name].materialized == "incremental"
+            if synced and _sync_rows(con, work, "publishing", nodes[name]):
+                _copy_comments(con, work, "publishing", name)
+            else:
+                con.execute(f"drop table if exists publishing.main.{_quote(name)}")
+                _copy_table(con, work, "publishing", name)
+            _, count = _stamp_and_count(con, "publishing", name)
+            rows.append(
+                (
+                    name,
+                    nodes[name].resource_type,
+                    True,
+                    context.invocation_id,
+                    run_started_at,
+                    count,
+                )
+            )
+        missing = [name for name in plan.carried if name not in present]
+        if missing:
             con.execute(f"attach {_literal(str(warehouse))} as published (read_only)")
-        try:
-            previous = _previous_record(con) if plan.carried else {}
-            for name in plan.rebuilt:
-                run_id, count = _copy_table(con, work, "publishing", name)
-                rows.append(
-                    (
-                        name,
-                        by_name[name].resource_type,
-                        True,
-                        context.invocation_id,
-                        run_started_at,
-                        count,
-                    )
-                )
-            for name in plan.carried:
-                run_id, count = _copy_table(con, "published", "publishing", name)
-                recorded = previous.get(name, (run_id, None))
-                rows.append(
-                    (name, by_name[name].resource_type, False, recorded[0], recorded[1], count)
-                )
-        finally:
-            if plan.carried:
+            try:
+                previous = _previous_record(con, "published")
+                for name in missing:
+                    _copy_table(con, "published", "publishing", name)
+            finally:
                 con.execute("detach published")
+        for name in plan.carried:
+            run_id, count = _stamp_and_count(con, "publishing", name)
+            recorded = previous.get(name, (run_id, None))
+            rows.append((name, nodes[name].resource_type, False, recorded[0], recorded[1], count))
         rows = [
             (*row, context.invocation_id, published_at) for row in sorted(rows, key=lambda r: r[0])
         ]
@@ -485,6 +625,7 @@ def publish(
         for column, text in context.column_descriptions.items():
             if text and column in RECORD_COLUMNS:
                 con.execute(f"comment on column {record}.{_quote(column)} is {_literal(text)}")
+        con.execute("checkpoint publishing")
         con.execute("detach publishing")
         with open(staging, "rb") as handle:
             os.fsync(handle.fileno())
@@ -494,6 +635,7 @@ def publish(
         raise
     finally:
         staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
     warehouse.with_name(warehouse.name + ".wal").unlink(missing_ok=True)
     return rows
 
@@ -552,7 +694,13 @@ def run_publication(con: duckdb.DuckDBPyConnection, context_json: str, relation:
         _create_record(con, relation, [])
         _note(message, warn=True)
         return
-    check_stamps(con, plan.rebuilt, context.invocation_id)
+    # an incremental mart keeps the rows earlier builds wrote, each with its own stamp
+    whole = [n.name for n in context.nodes.values() if n.name in plan.rebuilt]
+    check_stamps(
+        con,
+        [name for name in whole if by_name(context, name).materialized != "incremental"],
+        context.invocation_id,
+    )
     start = time.perf_counter()
     rows = publish(con, target, plan, context, run_started_at)
     seconds = time.perf_counter() - start

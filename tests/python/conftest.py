@@ -115,3 +115,15 @@ def synth(out: Path, *args: str) -> Path:
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"
+
+
+def weekly_exports(
+    folder: Path, customers: int, seed: int, suffix: str = ".csv", **generate
+) -> list[Path]:
+    """A generated export split into one file per ISO week of the invoice date
+    (:func:`segmentation.synth.write_weekly_exports`), in path order."""
+    from segmentation.synth import iter_transactions, write_weekly_exports
+
+    return write_weekly_exports(
+        iter_transactions(customers, seed, **generate), folder, suffix=suffix
+    )

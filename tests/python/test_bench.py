@@ -55,6 +55,7 @@ def _reference(path: Path) -> pd.DataFrame:
     )
 
 
+@pytest.mark.dbt
 def test_the_harness_runs_end_to_end_and_dbt_agrees_with_pandas(tmp_path: Path) -> None:
     report = tmp_path / "BENCHMARKS.md"
     results = tmp_path / "results"
@@ -278,3 +279,31 @@ def test_a_run_past_the_timeout_is_killed_and_recorded(tmp_path: Path) -> None:
         memory_cap=8 << 30,
     )
     assert measured["status"] == "failed: timeout after 1 s"
+
+
+daily = _load("daily_loads")
+
+
+def test_the_daily_loads_section_is_rendered_from_its_results_and_replaced_in_place(tmp_path):
+    parts = dict.fromkeys(("start-up and parse", "publication"), 1.0)
+    result = {
+        "lines": 5_000_000, "customers": 150_000, "format": "parquet", "threads": 1,
+        "files": 53, "loaded": "loaded 1 file(s), 26,920 data line(s)",
+        "incremental_seconds": 10.0, "full_seconds": 40.0, "ratio": 0.25,
+        "incremental_parts": parts, "full_parts": {**parts, "publication": 3.0},
+        "differ": [], "published_bytes": 2**20, "measured_at": "now", "commit": "abc",
+        "machine": "x86_64, 2 cores",
+    }  # fmt: skip
+    section = daily.render_section([result])
+    assert "| 5M | 150,000 | parquet | 1 | 53 | loaded 1 file(s), 26,920 data line(s) " in section
+    assert "| 10.0 s | 40.0 s | 0.25 | yes |" in section
+    assert "| publication | 1.00 s | 3.00 s |" in section
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text("# Benchmarks\n\ntext\n")
+    daily.write_section(report, section)
+    daily.write_section(report, daily.render_section([{**result, "differ": ["customer_rfm"]}]))
+    text = report.read_text()
+    assert text.count(daily.SECTION_START) == 1 and text.startswith("# Benchmarks\n\ntext\n")
+    assert "| 0.25 | no: customer_rfm |" in text
+    assert daily.current_section(report) == text[text.index(daily.SECTION_START) :]
+    assert daily.render_section([]) == ""

@@ -21,6 +21,7 @@ from segmentation.clustering import (
     SegmentModel,
     fit_segment_model,
     fit_segments,
+    label_rows,
     make_planted_rfm,
     prepare_features,
     run_segmentation,
@@ -288,3 +289,15 @@ def test_two_million_history_rows_are_scored_in_seconds(models, planted):
     elapsed = time.perf_counter() - start
     assert len(scored) == 2_001_000
     assert elapsed < 5.0, f"{elapsed:.2f} s"
+
+
+def test_label_rows_gives_score_rows_labels_in_the_rows_own_order():
+    rfm, _ = make_planted_rfm(800, random_state=3)
+    fitted = fit_segment_model(rfm, 4, SegmentationConfig())
+    shuffled = rfm.sample(frac=1.0, random_state=1)
+    labels = label_rows(fitted, shuffled)
+    assert labels.index.equals(shuffled.index)
+    scored = score_rows(fitted, shuffled).set_index("customer_id")
+    by_customer = scored.loc[shuffled["customer_id"]]
+    assert labels["cluster_id"].tolist() == by_customer["cluster_id"].tolist()
+    assert labels["segment_name"].astype(str).tolist() == by_customer["segment_name"].tolist()

@@ -12,6 +12,9 @@ import duckdb
 import pytest
 from conftest import run_dbt, synth
 
+#: Runs dbt (deselect with -m 'not dbt': make test-fast).
+pytestmark = pytest.mark.dbt
+
 CONTRACTED = {
     "customer_rfm",
     "transaction_audit",
@@ -25,6 +28,7 @@ CONTRACTED = {
     "segment_profiles",
     "segment_rfm_crosstab",
     "int_customer_purchases",
+    "transaction_files",
     "int_as_of_dates",
     "int_customer_rfm_history",
     "customer_rfm_history",

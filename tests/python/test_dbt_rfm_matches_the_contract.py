@@ -12,6 +12,9 @@ import pytest
 from conftest import CAUTIOUS, run_dbt, synth
 from reference_rfm import reference_rfm
 
+#: Runs dbt (deselect with -m 'not dbt': make test-fast).
+pytestmark = pytest.mark.dbt
+
 RFM_MODELS = "+customer_rfm +transaction_audit +rejected_transaction_lines"
 
 SHAPES = {

@@ -8,6 +8,9 @@ import pytest
 from conftest import CAUTIOUS, run_dbt, synth
 from sklearn.metrics import adjusted_rand_score
 
+#: Runs dbt (deselect with -m 'not dbt': make test-fast).
+pytestmark = pytest.mark.dbt
+
 SEGMENT_TABLES = [
     "cluster_evaluation",
     "segment_model",

@@ -10,6 +10,9 @@ import pytest
 from conftest import CAUTIOUS, run_dbt, synth
 from reference_rfm import _price, _whole, read_lines
 
+#: Runs dbt (deselect with -m 'not dbt': make test-fast).
+pytestmark = pytest.mark.dbt
+
 
 def _as_float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)

@@ -19,6 +19,9 @@ import pytest
 from conftest import CAUTIOUS, DbtRun, run_dbt, synth
 from reference_rfm import _price, _whole, read_lines, reference_rfm
 
+#: Runs dbt (deselect with -m 'not dbt': make test-fast).
+pytestmark = pytest.mark.dbt
+
 FEATURES = [
     "recency_days",
     "frequency",

@@ -11,6 +11,9 @@ import pytest
 from conftest import CAUTIOUS, run_dbt, synth
 from reference_rfm import reference_history, reference_rfm
 
+#: Runs dbt (deselect with -m 'not dbt': make test-fast).
+pytestmark = pytest.mark.dbt
+
 RFM_COLUMNS = ["recency_days", "frequency", "r_score", "f_score", "m_score"]
 
 

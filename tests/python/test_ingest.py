@@ -316,3 +316,39 @@ def test_an_unsupported_extension_lists_the_allowed_ones(tmp_path):
     path.write_text("{}")
     message = error_for(path)
     assert "t.json" in message and ".parquet" in message and ".xlsx" in message
+
+
+EUROPEAN_LINES = [
+    '536365;85123A;"WHITE HANGING HEART";6;12/1/2010 8:26;2,55;17850,0;United Kingdom',
+    "536366;22633;HAND WARMER, UNION JACK;6;2010-12-01 08:28:00;1,85;17850;United Kingdom",
+    '536367;84879;"SAY ""HELLO""; MUG";32;12/1/2010 8:34;1.234,5;;France',
+]
+
+
+def test_a_semicolon_export_with_decimal_commas_reads_like_a_comma_one(tmp_path):
+    rows = load(write_csv(tmp_path / "eu.csv", UCI_HEADER.replace(",", ";"), EUROPEAN_LINES))
+    assert rows["parse_error"].isna().all()
+    assert rows["unit_price"].tolist() == ["2.55", "1.85", "1234.5"]
+    assert rows["customer_id"].tolist() == ["17850.0", "17850", ""]
+    assert rows["quantity"].tolist() == ["6", "6", "32"]
+    assert rows.iloc[1]["description"] == "HAND WARMER, UNION JACK"
+    assert rows.iloc[2]["description"] == 'SAY "HELLO"; MUG'
+
+
+def test_a_semicolon_line_with_the_wrong_field_count_is_malformed(tmp_path):
+    rows = load(write_csv(tmp_path / "eu.csv", UCI_HEADER.replace(",", ";"), ["1;2;3"]))
+    assert rows["parse_error"].tolist() == ["expected 8 fields, found 3"]
+    assert rows["raw_line"].tolist() == ["1;2;3"]
+
+
+def test_a_tab_separated_export_is_read_with_a_decimal_point(tmp_path):
+    lines = [line.replace(",", "\t") for line in GOOD_LINES[:1]]
+    rows = load(write_csv(tmp_path / "t.tsv.csv", UCI_HEADER.replace(",", "\t"), lines))
+    assert rows.iloc[0]["unit_price"] == "2.55" and rows.iloc[0]["customer_id"] == "17850.0"
+
+
+def test_a_header_that_no_delimiter_splits_into_the_columns_says_which_were_tried(tmp_path):
+    header = UCI_HEADER.replace(",", "#")
+    message = error_for(write_csv(tmp_path / "hash.csv", header, ["1#2#3#4#5#6#7#8"]))
+    assert "hash.csv" in message and "required column missing" in message
+    assert "no other delimiter (';', tab, '|') gave all eight columns either" in message

@@ -10,6 +10,9 @@ from decimal import Decimal, InvalidOperation
 import pytest
 from conftest import PROJECT_ROOT, run_dbt
 
+#: Runs dbt (deselect with -m 'not dbt': make test-fast).
+pytestmark = pytest.mark.dbt
+
 README = (PROJECT_ROOT / "README.md").read_text()
 
 

@@ -11,6 +11,9 @@ import pandas as pd
 import pytest
 from conftest import run_dbt, synth
 
+#: Runs dbt (deselect with -m 'not dbt': make test-fast).
+pytestmark = pytest.mark.dbt
+
 
 def snapshot(warehouse: Path) -> dict[str, pd.DataFrame]:
     """Every relation of the published warehouse, sorted, without the build stamps."""

@@ -28,6 +28,9 @@ from test_report_units import FIGURE_IDS, FigureFacts, figure_facts, parse_html
 
 from segmentation.warehouse import work_path
 
+#: Runs dbt (deselect with -m 'not dbt': make test-fast).
+pytestmark = pytest.mark.dbt
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 

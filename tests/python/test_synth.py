@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -32,6 +33,7 @@ from segmentation.synth import (
     iter_transactions,
     planted_truth,
     write_transactions,
+    write_weekly_exports,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -486,3 +488,26 @@ def test_the_bundled_sample_is_what_the_generator_writes(tmp_path):
     )
     assert gzip.decompress(out.read_bytes()) == gzip.decompress(SAMPLE.read_bytes())
     assert SAMPLE.stat().st_size < 5_000_000
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_weekly_exports_hold_every_line_once_one_iso_week_per_file(tmp_path, suffix):
+    frame = generate_transactions(300, 4)
+    paths = write_weekly_exports(iter_transactions(300, 4), tmp_path, suffix=suffix)
+    assert paths == sorted(tmp_path.glob(f"week-*{suffix}")) and len(paths) >= 52
+    con = duckdb.connect()
+    reader = "read_csv" if suffix == ".csv" else "read_parquet"
+    weeks = []
+    for path in paths:
+        if suffix == ".csv":  # every file has the header, and its own lines only
+            assert path.read_text().splitlines()[0] == ",".join(LAYOUTS["online_retail"])
+            continue
+        dates = con.sql(f"select distinct strftime(InvoiceDate, '%G-%V') from {reader}('{path}')")
+        weeks.append({row[0] for row in dates.fetchall()})
+    if suffix == ".csv":
+        lines = sum(len(p.read_text().splitlines()) - 1 for p in paths)
+        assert lines == len(frame)
+    else:
+        assert all(
+            week == {p.stem.removeprefix("week-")} for week, p in zip(weeks, paths, strict=True)
+        )

@@ -1,28 +1,15 @@
-{#- Kept purchases per country of the line, with each country's share of revenue. -#}
+{#- Kept purchases per country of the line, with each country's share of revenue. Read
+    off the invoice-day sums (int_customer_invoice_days, whose grain includes the
+    country), not the lines. -#}
 
 with
 
-kept as (
+invoice_days as (
 
     select
         * exclude (country),
         coalesce(country, 'Unspecified') as country
-    from {{ ref('int_transactions_kept') }}
-
-),
-
-invoices as (
-
-    -- the lines summed per invoice first: the distinct counts below then read one row
-    -- per invoice, not one per line (a third faster)
-    select
-        country,
-        invoice_no,
-        customer_id,
-        count(*) as purchase_lines,
-        sum(line_revenue) as revenue
-    from kept
-    group by country, invoice_no, customer_id
+    from {{ ref('int_customer_invoice_days') }}
 
 ),
 
@@ -34,7 +21,7 @@ by_country as (
         count(distinct invoice_no) as invoices,
         cast(sum(purchase_lines) as bigint) as purchase_lines,
         cast(round(sum(revenue), 2) as decimal(18, 2)) as revenue
-    from invoices
+    from invoice_days
     group by country
 
 )

@@ -29,7 +29,7 @@ select
     history.rfm_score,
     history.rfm_segment,
     segments.cluster_id,
-    segments.segment_name,
+    cast(segments.segment_name as varchar) as segment_name,
     history.tenure_days,
     history.avg_order_value,
     history.purchase_lines,

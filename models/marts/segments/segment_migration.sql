@@ -43,21 +43,34 @@ segments as (
 
 ),
 
+-- each customer's row at their previous as-of date, read with a window rather than a
+-- self-join: one sort of the history instead of a hash join of it with itself
+with_previous as (
+
+    select
+        *,
+        lag(as_of_date) over customer_dates as earlier_as_of_date,
+        lag(segment) over customer_dates as earlier_segment
+    from segments
+    window customer_dates as (partition by customer_id, segment_kind order by as_of_date)
+
+),
+
 moves as (
 
     select
-        later.segment_kind,
+        with_previous.segment_kind,
         as_of_pairs.from_as_of_date,
         as_of_pairs.to_as_of_date,
-        coalesce(earlier.segment, '(none)') as from_segment,
-        later.segment as to_segment,
-        later.monetary
-    from as_of_pairs
-    inner join segments as later on as_of_pairs.to_as_of_date = later.as_of_date
-    left join segments as earlier
-        on later.customer_id = earlier.customer_id
-            and later.segment_kind = earlier.segment_kind
-            and as_of_pairs.from_as_of_date = earlier.as_of_date
+        case
+            when with_previous.earlier_as_of_date = as_of_pairs.from_as_of_date
+                then with_previous.earlier_segment
+            else '(none)'
+        end as from_segment,
+        with_previous.segment as to_segment,
+        with_previous.monetary
+    from with_previous
+    inner join as_of_pairs on with_previous.as_of_date = as_of_pairs.to_as_of_date
 
 )
 

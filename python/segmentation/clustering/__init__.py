@@ -41,7 +41,7 @@ from .naming import NOISE_NAME, name_clusters
 from .pipeline import SegmentationResult, run_segmentation
 from .planted import PLANTED_TYPES, make_planted_rfm
 from .profiles import profile_segments
-from .scoring import score_customers, score_rows
+from .scoring import label_rows, score_customers, score_rows
 from .segments import (
     fit_segment_model,
     fit_segments,
@@ -74,6 +74,7 @@ __all__ = [
     "from_meta",
     "from_vars",
     "kneedle",
+    "label_rows",
     "make_planted_rfm",
     "name_clusters",
     "option_defaults",

@@ -3,7 +3,8 @@
 :func:`score_customers` labels customer_rfm-shaped rows (one per customer);
 :func:`score_rows` labels rows identified by several keys, e.g. the same customers at
 several dates (``keys=("customer_id", "as_of_date")``). Both are vectorised: two
-million rows take about a second with a centroid model.
+million rows take about a second with a centroid model. :func:`label_rows` gives the
+labels alone, in the rows' own order, for the millions of history rows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,34 @@ import pandas as pd
 
 from .features import CUSTOMER_ID, rows_in_order
 from .model import SegmentModel
+
+
+def label_rows(
+    model: SegmentModel, rows: pd.DataFrame, n_threads: int | None = None
+) -> pd.DataFrame:
+    """The cluster of each row and its name, in the rows' own order (no sort, no checks
+    of keys): what :func:`score_rows` gives in its ``cluster_id`` and ``segment_name``
+    columns, without the transformed features and distances.
+
+    Parameters
+    ----------
+    model : SegmentModel
+    rows : DataFrame
+        The model's feature columns in their own units; other columns are ignored.
+    n_threads : int, optional
+        As :func:`score_rows`.
+
+    Returns
+    -------
+    DataFrame
+        ``cluster_id`` (int64; -1 noise) and ``segment_name`` (categorical, the model's
+        names), one row per input row, with the input's index.
+    """
+    cluster_id = model.assign(model.transform.values(rows), n_threads=n_threads)
+    ids = sorted(model.names)
+    codes = np.searchsorted(np.asarray(ids), cluster_id)
+    names = pd.Categorical.from_codes(codes, categories=[model.names[c] for c in ids])
+    return pd.DataFrame({"cluster_id": cluster_id, "segment_name": names}, index=rows.index)
 
 
 def score_rows(

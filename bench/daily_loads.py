@@ -1,0 +1,320 @@
+"""Benchmark: a daily load (one new weekly file) against a full build on the same files.
+
+``make bench-daily`` runs this. It generates a year of exports as one file per ISO week
+(:func:`segmentation.synth.write_weekly_exports`, cached in ``bench/data/``), then:
+
+1. builds a warehouse on every week but the last (not timed);
+2. adds the last week and times ``dbt build`` (the production build) on it: the
+   **incremental** build;
+3. builds a second warehouse on every week, then times ``dbt build --full-refresh`` on
+   it: the **full** build. Both timed builds run with their own warm ``--target-path``
+   (partial parsing applies to both, so the ratio is not flattered by a full parse);
+4. checks that the two published warehouses agree, relation by relation (the columns
+   naming the build left out), and splits each build's time into dbt's start-up and
+   parse, the incremental models, the rest of the SQL, the Python models (clustering),
+   the data tests and the publication, from ``run_results.json``.
+
+The result is ``bench/results/daily-loads-<size>-<format>-<threads>.json``; ``bench/run.py``
+renders every such file as the "Daily loads" section of BENCHMARKS.md, and
+``--report`` rewrites that section now.
+
+Usage::
+
+    python bench/daily_loads.py [--lines 5M] [--format parquet] [--report BENCHMARKS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+DATA_DIR = PROJECT_ROOT / "bench" / "data"
+#: Columns that say which build wrote a row or when, not what it computed.
+STAMPS = ("dbt_run_id", "dbt_run_started_at", "loaded_by_run_id", "loaded_at")
+SECTION_START = "<!-- daily-loads:start -->"
+SECTION_END = "<!-- daily-loads:end -->"
+
+
+def parse_size(text: str) -> int:
+    """``5M`` -> 5_000_000, ``0.5M`` -> 500_000, ``20000`` -> 20_000."""
+    text = text.strip().upper()
+    scale = {"K": 1_000, "M": 1_000_000}.get(text[-1:], 1)
+    return int(float(text.rstrip("KM")) * scale)
+
+
+def size_label(lines: int) -> str:
+    return f"{lines / 1e6:g}M" if lines >= 1_000_000 else f"{lines:,}"
+
+
+def exports(lines: int, customers: int, fmt: str, seed: int) -> list[Path]:
+    """The weekly files of one generated year (generated once, then reused)."""
+    from segmentation.synth import iter_transactions, write_weekly_exports
+
+    folder = DATA_DIR / f"weekly-{size_label(lines)}-{customers}-{fmt}-seed{seed}"
+    done = folder / ".complete"
+    if not done.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        write_weekly_exports(
+            iter_transactions(customers, seed, lines=lines, churn_share=0.1),
+            folder,
+            suffix=f".{fmt}",
+        )
+        done.touch()
+    return sorted(folder.glob(f"week-*.{fmt}"))
+
+
+def link(files: list[Path], folder: Path) -> None:
+    """Hard-link (or copy) ``files`` into ``folder``, keeping size and modification time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        try:
+            os.link(file, folder / file.name)
+        except OSError:
+            shutil.copy2(file, folder / file.name)
+
+
+def dbt(
+    warehouse: Path, target: Path, folder: Path, fmt: str, threads: int, *extra: str
+) -> dict[str, Any]:
+    """Run the production build; return its wall time, log and run_results.json."""
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "DUCKDB_PATH": str(warehouse),
+    }
+    command = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--target-path",
+        str(target),
+        "--vars",
+        json.dumps({"transactions_path": str(folder / f"*.{fmt}")}),
+        "--threads",
+        str(threads),
+        *extra,
+    ]
+    began = time.perf_counter()
+    run = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - began
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{run.stdout[-4000:]}")
+    results = json.loads((target / "run_results.json").read_text())
+    return {"wall_seconds": wall, "log": run.stdout, "run_results": results}
+
+
+def breakdown(
+    run: dict[str, Any], incremental_models: set[str], python_models: set[str]
+) -> dict[str, float]:
+    """Seconds by part of the build (node times as dbt reports them; one thread)."""
+    parts = dict.fromkeys(
+        (
+            "start-up and parse",
+            "incremental models",
+            "other SQL models and seeds",
+            "Python models (clustering, file listing)",
+            "data tests",
+            "publication",
+        ),
+        0.0,
+    )
+    results = run["run_results"]
+    parts["start-up and parse"] = run["wall_seconds"] - results["elapsed_time"]
+    for node in results["results"]:
+        uid, seconds = node["unique_id"], node["execution_time"]
+        name = uid.split(".")[-1]
+        if uid.startswith("test."):
+            parts["data tests"] += seconds
+        elif name == "warehouse_publication":
+            parts["publication"] += seconds
+        elif name in incremental_models:
+            parts["incremental models"] += seconds
+        elif name in python_models:
+            parts["Python models (clustering, file listing)"] += seconds
+        else:
+            parts["other SQL models and seeds"] += seconds
+    # dbt's own work between nodes (hooks, the run's start and end)
+    parts["dbt between nodes"] = results["elapsed_time"] - sum(
+        node["execution_time"] for node in results["results"]
+    )
+    return {key: round(value, 2) for key, value in parts.items()}
+
+
+def compare(incremental: Path, full: Path) -> list[str]:
+    """The published relations on which the two warehouses differ (none: they agree)."""
+    import duckdb
+    import pandas as pd
+
+    differ = []
+    with (
+        duckdb.connect(str(incremental), read_only=True) as a,
+        duckdb.connect(str(full), read_only=True) as b,
+    ):
+        names = [r[0] for r in a.sql("select relation from warehouse_publication").fetchall()]
+        for name in names:
+            frames = []
+            for con in (a, b):
+                frame = con.sql(f"select * from {name}").df()
+                if "source_file" in frame:
+                    frame["source_file"] = frame["source_file"].map(lambda p: Path(p).name)
+                keep = [c for c in frame.columns if c not in STAMPS and c != "loaded_by_this_build"]
+                frames.append(frame[keep].sort_values(keep, kind="stable").reset_index(drop=True))
+            try:
+                pd.testing.assert_frame_equal(*frames, check_exact=False, rtol=1e-9, atol=1e-12)
+            except AssertionError:
+                differ.append(name)
+    return differ
+
+
+def measure(lines: int, customers: int, fmt: str, seed: int, threads: int) -> dict[str, Any]:
+    files = exports(lines, customers, fmt, seed)
+    work = RESULTS_DIR / f"daily-loads-{size_label(lines)}-{fmt}-threads{threads}"
+    shutil.rmtree(work, ignore_errors=True)
+    link(files[:-1], work / "incremental")
+    link(files, work / "full")
+    wi, wf = work / "incremental.duckdb", work / "full.duckdb"
+    dbt(wi, work / "target-incremental", work / "incremental", fmt, threads)
+    link(files[-1:], work / "incremental")
+    incremental = dbt(wi, work / "target-incremental", work / "incremental", fmt, threads)
+    dbt(wf, work / "target-full", work / "full", fmt, threads)
+    full = dbt(wf, work / "target-full", work / "full", fmt, threads, "--full-refresh")
+    manifest = json.loads((work / "target-full" / "manifest.json").read_text())
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    incremental_models = {n["name"] for n in models if n["config"]["materialized"] == "incremental"}
+    python_models = {n["name"] for n in models if n.get("language") == "python"}
+    new_lines = next(
+        (
+            line.split("transactions: ")[1]
+            for line in incremental["log"].splitlines()
+            if "transactions: loaded" in line
+        ),
+        "",
+    )
+    return {
+        "lines": lines,
+        "customers": customers,
+        "threads": threads,
+        "format": fmt,
+        "files": len(files),
+        "new_file": files[-1].name,
+        "new_file_bytes": files[-1].stat().st_size,
+        "all_bytes": sum(f.stat().st_size for f in files),
+        "loaded": new_lines,
+        "incremental_seconds": round(incremental["wall_seconds"], 2),
+        "full_seconds": round(full["wall_seconds"], 2),
+        "ratio": round(incremental["wall_seconds"] / full["wall_seconds"], 3),
+        "incremental_parts": breakdown(incremental, incremental_models, python_models),
+        "full_parts": breakdown(full, incremental_models, python_models),
+        "differ": compare(wi, wf),
+        "published_bytes": wi.stat().st_size,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip(),
+    }
+
+
+def render_section(results: list[dict[str, Any]]) -> str:
+    """The "Daily loads" section of BENCHMARKS.md (empty without results)."""
+    if not results:
+        return ""
+    out = [
+        SECTION_START,
+        "## Daily loads",
+        "",
+        "Generated by `bench/daily_loads.py` (`make bench-daily`): a year of exports as one",
+        "file per ISO week; a warehouse built on every week but the last, then the last",
+        "week added and `dbt build --exclude-resource-type unit_test` timed (incremental),",
+        "against `dbt build --full-refresh` of a warehouse on every week (full), each",
+        "with a warm target (partial parse). One run each; ratios are what to read.",
+        "",
+        "| lines | customers | format | dbt threads | files | new file | incremental | full "
+        "| ratio | marts equal |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in sorted(results, key=lambda r: (r["lines"], r["format"])):
+        equal = "yes" if not r["differ"] else "no: " + ", ".join(r["differ"])
+        out.append(
+            f"| {size_label(r['lines'])} | {r['customers']:,} | {r['format']} | {r['threads']} "
+            f"| {r['files']} | {r['loaded']} | "
+            f"{r['incremental_seconds']:.1f} s | {r['full_seconds']:.1f} s | "
+            f"{r['ratio']:.2f} | {equal} |"
+        )
+    for r in sorted(results, key=lambda r: (r["lines"], r["format"])):
+        out += [
+            "",
+            f"### Where the time goes: {size_label(r['lines'])} lines, {r['format']}",
+            "",
+            "| part | incremental | full |",
+            "| --- | --- | --- |",
+        ]
+        for part, seconds in r["incremental_parts"].items():
+            out.append(f"| {part} | {seconds:.2f} s | {r['full_parts'][part]:.2f} s |")
+        out += [
+            "",
+            f"Published warehouse {r['published_bytes'] / 2**20:.0f} MiB; measured "
+            f"{r['measured_at']} at {r['commit']} on {r['machine']}.",
+        ]
+    out.append(SECTION_END)
+    return "\n".join(out) + "\n"
+
+
+def stored_results() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(RESULTS_DIR.glob("daily-loads-*.json"))]
+
+
+def current_section(report: Path = PROJECT_ROOT / "BENCHMARKS.md") -> str:
+    """The section as ``report`` has it now (kept when no result files are at hand)."""
+    text = report.read_text() if report.exists() else ""
+    if SECTION_START not in text:
+        return ""
+    return text[text.index(SECTION_START) : text.index(SECTION_END) + len(SECTION_END)] + "\n"
+
+
+def write_section(report: Path, section: str) -> None:
+    """Replace (or append) the daily-loads section of ``report``."""
+    text = report.read_text() if report.exists() else ""
+    if SECTION_START in text:
+        before = text[: text.index(SECTION_START)]
+        after = text[text.index(SECTION_END) + len(SECTION_END) :].lstrip("\n")
+        text = before + section + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    report.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", default="5M", help="total lines of the year (5M, 50M)")
+    parser.add_argument("--format", default="parquet", choices=("parquet", "csv"))
+    parser.add_argument("--customers", type=int, default=150_000)
+    parser.add_argument("--threads", type=int, default=1, help="dbt threads (the profile's: 1)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--report", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    result = measure(parse_size(args.lines), args.customers, args.format, args.seed, args.threads)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    name = f"daily-loads-{size_label(result['lines'])}-{result['format']}-{args.threads}.json"
+    (RESULTS_DIR / name).write_text(json.dumps(result, indent=1))
+    write_section(args.report, render_section(stored_results()))
+    print(json.dumps({k: v for k, v in result.items() if not k.endswith("_parts")}, indent=1))
+    return 0 if not result["differ"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

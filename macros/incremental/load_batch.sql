@@ -1,0 +1,224 @@
+{#- Daily loads: the models that hold every line (or every customer's sums) are dbt
+    incremental models that apply only the files this build loads (raw_load_batch).
+    Each applies that batch only when nothing upstream of it changed since it last
+    did (the code of every model and the content of every seed it is computed from);
+    otherwise, and on the first build or with --full-refresh, it rebuilds in full. A
+    batch is applied idempotently, and the ledger of loaded files (transaction_files) is
+    written after every such model, so a build killed part way is redone by the next. -#}
+
+{% macro upstream_signature(unique_id) -%}
+    {#- A digest of the checksums of the node and every model and seed it is computed
+        from, and of the vars its meta.load_batch_vars names. -#}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set nodes = graph.nodes -%}
+    {%- set seen = [unique_id] -%}
+    {%- set frontier = namespace(nodes=[unique_id]) -%}
+    {%- for _ in range(64) if frontier.nodes -%}
+        {%- set next = [] -%}
+        {%- for uid in frontier.nodes -%}
+            {%- for parent in nodes[uid].get('depends_on', {}).get('nodes', []) -%}
+                {%- if parent in nodes and parent not in seen -%}
+                    {%- do seen.append(parent) -%}
+                    {%- do next.append(parent) -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set frontier.nodes = next -%}
+    {%- endfor -%}
+    {%- set parts = [] -%}
+    {%- for uid in seen | sort -%}
+        {%- do parts.append(uid ~ '=' ~ nodes[uid].checksum.checksum) -%}
+    {%- endfor -%}
+    {#- and the vars the node says its rows depend on (meta.load_batch_vars) -#}
+    {%- for name in nodes[unique_id].config.get('meta', {}).get('load_batch_vars', []) -%}
+        {%- do parts.append('var:' ~ name ~ '=' ~ var(name)) -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | join(';'))) }}
+{%- endmacro %}
+
+{% macro stored_signature(unique_id) -%}
+    {#- The signature the node recorded when it last built (none if it never did). -#}
+    {%- set query -%}
+        select arg_max(signature, recorded_at) from {{ target.schema }}.dbt_incremental_state
+        where unique_id = '{{ unique_id }}'
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{%- endmacro %}
+
+{% macro load_batch_kind() -%}
+    {#- 'incremental' or 'full': what raw_load_batch decided for this build. -#}
+    {%- set query -%}
+        select coalesce(any_value(batch), 'incremental') from {{ ref('raw_load_batch') }}
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{%- endmacro %}
+
+{% macro applies_load_batch() -%}
+    {#- True when this incremental model applies only the files this build loads: it
+        exists, the batch is incremental, and nothing upstream of it changed since it
+        last built. Else it rebuilds from every line. -#}
+    {#- (a unit test checks the model's full rebuild: it has no `this`) -#}
+    {%- if not execute or this is none or model.resource_type != 'model' or not is_incremental() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(
+        load_batch_kind() == 'incremental'
+        and stored_signature(model.unique_id) == upstream_signature(model.unique_id)
+    ) }}
+{%- endmacro %}
+
+{% macro clear_unless_applying_load_batch() -%}
+    {#- pre-hook of the incremental models, in their transaction: empty the table when
+        it rebuilds in full (so delete+insert leaves nothing of an earlier build). -#}
+    {%- if execute and is_incremental() and not applies_load_batch() -%}
+        delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro record_incremental_state() -%}
+    {#- post-hook of the incremental models, in their transaction: the signature they
+        were built with, which the next build compares. -#}
+    insert into {{ target.schema }}.dbt_incremental_state
+    values ('{{ model.unique_id }}', '{{ upstream_signature(model.unique_id) }}',
+            '{{ invocation_id }}', now())
+{%- endmacro %}
+
+{% macro load_ledger() -%}
+    {#- The ledger of loaded files the last build wrote (transaction_files), or none:
+        on the first build, and with --full-refresh, which loads everything again. -#}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(
+        database=this.database, schema=this.schema, identifier='transaction_files')) }}
+{%- endmacro %}
+
+{% macro transactions_path_is_glob() -%}
+    {#- Whether var transactions_path names files by a pattern (a folder of exports)
+        rather than one file. -#}
+    {%- set path = var('transactions_path') | string -%}
+    {{ return('*' in path or '?' in path or '[' in path) }}
+{%- endmacro %}
+
+{% macro changed_loaded_files(ledger) -%}
+    {#- (source_file, 'changed' | 'removed') for each file the ledger holds whose size or
+        modification time differ now, or that transactions_path no longer matches. -#}
+    {%- set query -%}
+        select
+            ledger.source_file,
+            case when listing.source_file is null then 'removed' else 'changed' end as change
+        from {{ ledger }} as ledger
+        left join {{ ref('raw_source_files') }} as listing
+            on ledger.source_file = listing.source_file
+        where listing.source_file is null
+            or listing.file_size <> ledger.file_size
+            or listing.file_modified_ns <> ledger.file_modified_ns
+        order by ledger.path_order
+    {%- endset -%}
+    {{ return(run_query(query).rows) }}
+{%- endmacro %}
+
+{% macro load_batch_is_full(ledger) -%}
+    {#- Why this build loads every file, or none when it loads only the new ones: no
+        ledger (first build, --full-refresh), an Excel workbook (read whole every time),
+        parsing or transactions_path that changed since the lines were parsed
+        (int_transaction_lines_parsed's signature), or the one file transactions_path
+        names that changed since it was loaded. -#}
+    {%- if not execute -%}
+        {{ return('parse') }}
+    {%- elif flags.FULL_REFRESH -%}
+        {{ return('--full-refresh') }}
+    {%- elif ledger is none -%}
+        {{ return('first build') }}
+    {%- endif -%}
+    {%- set workbooks = run_query(
+        "select count(*) from " ~ ref('raw_source_files') ~ " where file_format = 'xlsx'"
+    ).columns[0].values()[0] -%}
+    {%- set parsed = 'model.' ~ project_name ~ '.int_transaction_lines_parsed' -%}
+    {%- if workbooks > 0 -%}
+        {{ return('an Excel workbook is read whole') }}
+    {%- elif stored_signature(parsed) != upstream_signature(parsed) -%}
+        {{ return('transactions_path or the parsing changed since the last load') }}
+    {%- elif not transactions_path_is_glob() and changed_loaded_files(ledger) | length > 0 -%}
+        {{ return('the file changed since it was loaded') }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro refuse_changed_files(ledger, full) -%}
+    {#- Stop the build, naming the files, when a file of the glob that the ledger holds
+        has changed or is no longer matched: its old lines would stay mixed with its new
+        ones, or stay when it is gone. -#}
+    {%- if not execute or ledger is none or full -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set rows = changed_loaded_files(ledger) -%}
+    {%- if rows | length > 0 -%}
+        {%- set first = rows[0] -%}
+        {%- set why = "has changed since (its size or modification time differ): its old "
+            ~ "lines would stay mixed with its new ones"
+            if first[1] == 'changed'
+            else "is no longer matched by var 'transactions_path' (" ~ var('transactions_path')
+            ~ "): its lines would stay in the warehouse" -%}
+        {%- set more = " (and " ~ (rows | length - 1) ~ " more file(s) changed or removed)"
+            if rows | length > 1 else "" -%}
+        {{ exceptions.raise_compiler_error(
+            "transactions file '" ~ first[0] ~ "' was loaded by an earlier build and " ~ why
+            ~ more ~ ". Run `dbt build --full-refresh` to load every file again.") }}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro load_batch_files() -%}
+    {#- A subquery of the files this build loads (the caller must also declare
+        `-- depends_on: ref('raw_load_batch')`, for dbt to order it after). -#}
+    (select batch.source_file from {{ ref('raw_load_batch') }} as batch where batch.status = 'new')
+{%- endmacro %}
+
+{% macro log_load_batch(ledger, full) -%}
+    {#- One line in dbt's log: how many files transactions_path matches, how many this
+        build loads, how many it skips as loaded before (or why it loads them all). -#}
+    {%- if execute -%}
+        {%- set listing = run_query(
+            "select count(*), coalesce(sum(file_size), 0) from " ~ ref('raw_source_files')
+        ).rows[0] -%}
+        {%- if full -%}
+            {{ log("transactions: " ~ listing[0] ~ " file(s) matched, all loaded (" ~ full ~ ")",
+                info=True) }}
+        {%- else -%}
+            {%- set known = run_query(
+                "select count(*) from " ~ ledger ~ " where source_file in (select source_file from "
+                ~ ref('raw_source_files') ~ ")").columns[0].values()[0] -%}
+            {{ log("transactions: " ~ listing[0] ~ " file(s) matched: " ~ (listing[0] - known)
+                ~ " new, " ~ known ~ " loaded before (skipped), 0 changed", info=True) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro log_loaded_lines() -%}
+    {#- One line in dbt's log: the data lines of the files this build loaded. -#}
+    {%- if execute -%}
+        {%- set row = run_query(
+            "select count(*) filter (where status = 'new') from " ~ ref('raw_load_batch')
+        ).rows[0] -%}
+        {%- set lines = run_query(
+            "select count(*) from " ~ ref('int_transaction_lines_parsed')
+            ~ " where source_file in " ~ load_batch_files()
+        ).columns[0].values()[0] -%}
+        {{ log("transactions: loaded " ~ row[0] ~ " file(s), " ~ "{:,}".format(lines)
+            ~ " data line(s)", info=True) }}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro drop_dates_no_longer_as_of() -%}
+    {#- pre-hook of int_customer_rfm_history, in its transaction: rows of dates that are
+        not as-of dates any more (the last build's snapshot, when new purchases moved it). -#}
+    {%- if execute and is_incremental() -%}
+        delete from {{ this }}
+        where as_of_date not in (select as_of_date from {{ ref('int_as_of_dates') }})
+    {%- endif -%}
+{%- endmacro %}
