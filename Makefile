@@ -28,6 +28,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check python tests models bench
 	$(BIN)/ruff format --check python tests models bench
 	$(BIN)/sqlfluff lint models tests --disable-progress-bar
+	$(BIN)/mypy
 
 # A full build (seeds, models, data tests, unit tests) into a throwaway warehouse,
 # so `make test` never touches the warehouse you query.

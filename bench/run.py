@@ -137,7 +137,7 @@ def format_bytes(count: float | None) -> str:
 
 
 def _process_table() -> dict[int, tuple[int, int]]:
-    """pid -> (parent pid, resident bytes) for every process we can see."""
+    """Pid -> (parent pid, resident bytes) for every process we can see."""
     table: dict[int, tuple[int, int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -534,7 +534,8 @@ def _epoch(timestamp: str | None) -> float | None:
 
 def node_name(unique_id: str) -> str:
     """``model.pkg.customer_rfm`` -> ``customer_rfm``; tests without their hash; unit
-    tests as ``model.test``."""
+    tests as ``model.test``.
+    """
     parts = unique_id.split(".")
     if parts[0] == "unit_test":
         return ".".join(parts[2:])
@@ -668,7 +669,7 @@ def compare_rfm(expected: Any, actual: Any) -> dict[str, Any]:
 
 
 def check_agreement(cell_dir: Path, latest: dict[str, Measurement]) -> dict[str, Any]:
-    """dbt against each other contender whose last run succeeded."""
+    """Dbt against each other contender whose last run succeeded."""
     dbt = latest.get("dbt")
     if dbt is None or not dbt.ok:
         return {}

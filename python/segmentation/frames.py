@@ -33,7 +33,8 @@ RUN_STAMP_COLUMNS = ("dbt_run_id", "dbt_run_started_at")
 def with_run_stamp(frame: pd.DataFrame, run: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with :data:`RUN_STAMP_COLUMNS` from ``run``, the one-row ``dbt_run`` table
     the on-run-start hook writes (so a Python mart carries the id of the command that
-    rebuilt it, as a SQL mart does through the run_stamp macro)."""
+    rebuilt it, as a SQL mart does through the run_stamp macro).
+    """
     if len(run) != 1:
         raise ValueError(f"dbt_run must have exactly one row, has {len(run)}")
     return frame.assign(**{column: run[column].iloc[0] for column in RUN_STAMP_COLUMNS})

@@ -260,7 +260,8 @@ class CsvLayout:
 
 def _header_text(path: str) -> str:
     """The header line: UTF-8 if it decodes as UTF-8, else Latin-1 (which decodes any
-    byte; the file's own encoding is found when it is read)."""
+    byte; the file's own encoding is found when it is read).
+    """
     first = _read_header_bytes(path)
     try:
         text = first.decode("utf-8")
@@ -275,7 +276,8 @@ def _csv_fields(text: str, delimiter: str) -> list[str]:
 
 def csv_layout(path: str) -> CsvLayout:
     """The delimiter (the first of :data:`CSV_DELIMITERS` whose fields name all eight
-    columns) and the header map of a CSV export; the comma's error when none does."""
+    columns) and the header map of a CSV export; the comma's error when none does.
+    """
     text = _header_text(path)
     for delimiter in CSV_DELIMITERS:
         try:
@@ -349,7 +351,8 @@ def _prepare_lines_table(
 ) -> None:
     """An empty ``table`` (a temporary one if ``temporary``) for a CSV export's lines;
     no table for other formats (so a warehouse that once read a CSV does not keep its
-    lines after reading Parquet)."""
+    lines after reading Parquet).
+    """
     if fmt != "csv":
         con.execute(f"drop table if exists {table}")
         return
@@ -566,7 +569,8 @@ def _quote_identifier(text: str) -> str:
 
 def empty_lines_query() -> str:
     """A query with the columns of :data:`OUTPUT_COLUMNS` and no row (a build that loads
-    no new file)."""
+    no new file).
+    """
     columns = ", ".join(
         f"cast(null as {'bigint' if c == 'line_number' else 'varchar'}) as {c}"
         for c in OUTPUT_COLUMNS
@@ -653,7 +657,8 @@ def transaction_lines_query(
 
 def reads_files_directly(path: str) -> bool:
     """True when :func:`transaction_lines_query` for ``path`` reads the file(s) itself
-    (CSV, Parquet), false when it reads frames registered on the connection (Excel)."""
+    (CSV, Parquet), false when it reads frames registered on the connection (Excel).
+    """
     return file_format(path) != "xlsx"
 
 

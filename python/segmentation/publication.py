@@ -108,7 +108,8 @@ class BuildContext:
 @dataclass(frozen=True)
 class Plan:
     """What this command publishes: ``rebuilt`` from the work file, ``carried`` from the
-    published warehouse; or, when ``refusal`` is set, nothing (``blocking``: as an error)."""
+    published warehouse; or, when ``refusal`` is set, nothing (``blocking``: as an error).
+    """
 
     rebuilt: tuple[str, ...] = ()
     carried: tuple[str, ...] = ()
@@ -121,7 +122,7 @@ class Plan:
 
 
 def _key_columns(unique_key: str | Sequence[str] | None) -> tuple[str, ...]:
-    """dbt's ``unique_key`` config (one column, a list, or none) as a tuple of columns."""
+    """Dbt's ``unique_key`` config (one column, a list, or none) as a tuple of columns."""
     if not unique_key:
         return ()
     return (unique_key,) if isinstance(unique_key, str) else tuple(unique_key)
@@ -366,7 +367,8 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str, nam
 
 def _copy_table(con: duckdb.DuckDBPyConnection, source: str, target: str, name: str) -> None:
     """Create ``target.main.name`` as ``source.main.name`` is (columns, types, constraints,
-    comments) and copy its rows."""
+    comments) and copy its rows.
+    """
     ddl = _table_ddl(con, source, name)
     writer = con.cursor()
     try:
@@ -481,7 +483,7 @@ def check_stamps(con: duckdb.DuckDBPyConnection, names: Iterable[str], run_id: s
 def _previous_record(
     con: duckdb.DuckDBPyConnection, database: str
 ) -> dict[str, tuple[str | None, Any]]:
-    """relation -> (dbt_run_id, built_at) from a published warehouse's own record."""
+    """Relation -> (dbt_run_id, built_at) from a published warehouse's own record."""
     if not _table_exists(con, database, RECORD_TABLE):
         return {}
     return {
@@ -509,7 +511,8 @@ def _create_record(
     con: duckdb.DuckDBPyConnection, relation: str, rows: list[tuple[Any, ...]]
 ) -> None:
     """``relation`` as the publication record, holding ``rows`` (RECORD_COLUMNS order,
-    ``published_at`` in epoch seconds)."""
+    ``published_at`` in epoch seconds).
+    """
     columns = ", ".join(f"{name} {kind}" for name, kind in RECORD_COLUMNS.items())
     con.execute(f"create or replace table {relation} ({columns})")
     if rows:
@@ -658,7 +661,8 @@ def _note(message: str, *, warn: bool = False) -> None:
 
 def _with_command_flags(context: BuildContext) -> BuildContext:
     """``context`` with this dbt process's ``--select``, ``--exclude`` and ``--vars``
-    (dbt's Jinja ``flags`` does not carry them; the Python models run in dbt's process)."""
+    (dbt's Jinja ``flags`` does not carry them; the Python models run in dbt's process).
+    """
     from dataclasses import replace
 
     try:

@@ -237,7 +237,8 @@ SEGMENT_NAMES: tuple[str, ...] = (*(s.name for s in SEGMENTS), CHURNED_CHAMPIONS
 
 def planted_segments(churn_share: float = 0.0) -> tuple[PlantedSegment, ...]:
     """The planted types: :data:`SEGMENTS`, plus :data:`CHURNED_CHAMPIONS` with
-    ``churn_share`` of the customers (the others' shares scaled to make room)."""
+    ``churn_share`` of the customers (the others' shares scaled to make room).
+    """
     if isinstance(churn_share, bool) or not isinstance(churn_share, int | float):
         raise ValueError(f"churn_share must be a number from 0 to 0.5; got {churn_share!r}")
     if not 0 <= churn_share <= 0.5:
@@ -805,19 +806,19 @@ def _chunk(plan: _Plan, index: int, invoice_offset: int) -> tuple[pd.DataFrame, 
         inv_guest_country.append(np.zeros(n_adjust, np.int64))
 
     # invoice numbers in order of time
-    inv_customer_all = np.concatenate(inv_customer_all)
-    inv_minute_all = np.concatenate(inv_minute_all)
-    inv_prefix = np.concatenate(inv_prefix)
-    inv_guest_country = np.concatenate(inv_guest_country)
-    n_inv = len(inv_minute_all)
-    order = np.lexsort((rng.random(n_inv), inv_minute_all))
+    invoice_customer = np.concatenate(inv_customer_all)
+    invoice_minute = np.concatenate(inv_minute_all)
+    invoice_prefix = np.concatenate(inv_prefix)
+    invoice_guest_country = np.concatenate(inv_guest_country)
+    n_inv = len(invoice_minute)
+    order = np.lexsort((rng.random(n_inv), invoice_minute))
     rank = np.empty(n_inv, np.int64)
     rank[order] = np.arange(n_inv)
     numbers = plan.first_invoice + invoice_offset + rank
     if plan.first_invoice == FIRST_INVOICE and numbers.max(initial=0) > 999_999:
         raise RuntimeError("invoice numbers overflowed 6 digits")  # the bound above prevents it
     invoice_text = pc.binary_join_element_wise(
-        pa.array(np.array(["", "C", "A"], dtype=object)[inv_prefix], pa.string()),
+        pa.array(np.array(["", "C", "A"], dtype=object)[invoice_prefix], pa.string()),
         pc.cast(pa.array(numbers), pa.string()),
         "",
     )
@@ -828,11 +829,11 @@ def _chunk(plan: _Plan, index: int, invoice_offset: int) -> tuple[pd.DataFrame, 
     )
     line_invoice = line_invoice[line_order]
     item = np.concatenate(lines.item)[line_order]
-    kind = np.concatenate(lines.kind)[line_order]
-    cust = inv_customer_all[line_invoice]
+    line_kind = np.concatenate(lines.kind)[line_order]
+    cust = invoice_customer[line_invoice]
     guest = cust < 0
     known = np.where(guest, 0, cust)
-    country = np.where(guest, inv_guest_country[line_invoice], plan.country[known])
+    country = np.where(guest, invoice_guest_country[line_invoice], plan.country[known])
     reason_of_kind = np.array([REASONS.index(REASON_OF_KIND[k]) for k in KINDS], np.int8)
     frame = pd.DataFrame(
         {
@@ -841,7 +842,7 @@ def _chunk(plan: _Plan, index: int, invoice_offset: int) -> tuple[pd.DataFrame, 
             "description": pd.Categorical.from_codes(item, categories=cat.descriptions),
             "quantity": np.concatenate(lines.quantity)[line_order],
             "invoice_date": np.datetime64(plan.start, "s")
-            + (inv_minute_all[line_invoice] * 60).astype("timedelta64[s]"),
+            + (invoice_minute[line_invoice] * 60).astype("timedelta64[s]"),
             "unit_price": np.concatenate(lines.price)[line_order] / 100.0,
             "customer_id": pd.arrays.IntegerArray(plan.customer_id[known], guest),
             "country": pd.Categorical.from_codes(country, categories=COUNTRIES),
@@ -849,8 +850,10 @@ def _chunk(plan: _Plan, index: int, invoice_offset: int) -> tuple[pd.DataFrame, 
                 np.where(guest, -1, plan.segment[known]),
                 categories=[segment.name for segment in plan.segments],
             ),
-            "mess": pd.Categorical.from_codes(kind, categories=KINDS),
-            "expected_reason": pd.Categorical.from_codes(reason_of_kind[kind], categories=REASONS),
+            "mess": pd.Categorical.from_codes(line_kind, categories=KINDS),
+            "expected_reason": pd.Categorical.from_codes(
+                reason_of_kind[line_kind], categories=REASONS
+            ),
             "customer_id_written_as_float": plan.float_id[known] & ~guest,
         }
     )

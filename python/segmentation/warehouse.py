@@ -162,11 +162,12 @@ def freeze_long_lived_objects() -> None:
     atexit.register(gc.freeze)
 
 
-class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
+class Plugin(BasePlugin):
     """dbt-duckdb plugin: before dbt opens the work file, create its folder and take the
     build lock (:func:`hold_build_lock`); import the clustering stack in the background
     (:func:`warm_imports`); keep long-lived objects out of the garbage collector's way
-    (:func:`freeze_long_lived_objects`)."""
+    (:func:`freeze_long_lived_objects`).
+    """
 
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         path = getattr(self.creds, "path", None)
@@ -179,7 +180,8 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
 
 def _runs_models() -> bool:
     """True for the dbt commands that run models (build, run): the others (parse, docs,
-    test, ls, ...) never reach the clustering, and would only wait for the import."""
+    test, ls, ...) never reach the clustering, and would only wait for the import.
+    """
     try:
         from dbt.flags import get_flags
     except ImportError:  # pragma: no cover

@@ -57,7 +57,8 @@ R = TypeVar("R")
 
 def clustering_cores(config: SegmentationConfig) -> int:
     """The cores the clustering may use: ``config.n_threads``, else every core this
-    process may run on."""
+    process may run on.
+    """
     if config.n_threads is not None:
         return config.n_threads
     return available_cores()
@@ -132,7 +133,8 @@ def nearest_centre(values: np.ndarray, centres: np.ndarray) -> np.ndarray:
 def adjusted_rand(labels_a: np.ndarray, labels_b: np.ndarray) -> float:
     """Adjusted Rand index of two labellings coded ``0..k-1``; the same number as
     ``sklearn.metrics.adjusted_rand_score`` (same integer pair counts), without its
-    input checks and sparse contingency table, which cost more than the count here."""
+    input checks and sparse contingency table, which cost more than the count here.
+    """
     n = labels_a.size
     width = int(labels_b.max()) + 1
     contingency = np.bincount(labels_a * width + labels_b).astype(np.int64)

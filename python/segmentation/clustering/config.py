@@ -418,7 +418,7 @@ def from_vars(dbt_vars: Mapping[str, Any]) -> SegmentationConfig:
     ValueError
         Naming the var, its value and what is allowed.
     """
-    values = {
+    values: dict[str, Any] = {
         spec.name: spec.from_json(dbt_vars[spec.var]) for spec in OPTIONS if spec.var in dbt_vars
     }
     config = SegmentationConfig(**values)

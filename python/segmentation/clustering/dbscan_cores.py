@@ -32,7 +32,8 @@ SMALL_GROUP = 32
 
 def nearest_neighbours(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Distances and positions of each point's ``k`` nearest points, itself included
-    (scikit-learn's ``min_samples`` convention), nearest first; shapes ``(n, k)``."""
+    (scikit-learn's ``min_samples`` convention), nearest first; shapes ``(n, k)``.
+    """
     k = min(k, points.shape[0])
     distance, index = cKDTree(points).query(points, k=k)
     return distance.reshape(len(points), k), index.reshape(len(points), k)

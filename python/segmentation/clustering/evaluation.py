@@ -65,7 +65,8 @@ STRUCTURE_BANDS = ((0.5, "strong"), (0.25, "usable"), (-np.inf, "weak"))
 
 def structure_of(silhouette: float) -> str | None:
     """The silhouette band: 'strong' (>= 0.5), 'usable' (0.25-0.5), 'weak' (< 0.25);
-    ``None`` for a missing silhouette."""
+    ``None`` for a missing silhouette.
+    """
     if silhouette is None or not np.isfinite(silhouette):
         return None
     return next(band for low, band in STRUCTURE_BANDS if silhouette >= low)
@@ -79,7 +80,7 @@ def sweep_sample_size(config: SegmentationConfig, algorithm: str) -> int:
 
 
 def candidate_ks(config: SegmentationConfig, n_fit: int, log: Log | None = None) -> list[int]:
-    """k values to evaluate: ``k_min..k_max`` capped at ``n_fit - 1``, plus ``n_clusters``."""
+    """K values to evaluate: ``k_min..k_max`` capped at ``n_fit - 1``, plus ``n_clusters``."""
     k_max = min(config.k_max, n_fit - 1)
     if k_max < config.k_max:
         say(log, f"var 'cluster_k_max' = {config.k_max} capped at {k_max} ({n_fit} customers)")
@@ -346,7 +347,8 @@ def _silhouettes(
     values: np.ndarray, labels_by_k: dict[int, np.ndarray], silhouette_positions: np.ndarray
 ) -> dict[int, float]:
     """Mean silhouette of each partition on the same sampled customers (NaN where a
-    partition, or its sample, has too few or too many clusters), in one pass."""
+    partition, or its sample, has too few or too many clusters), in one pass.
+    """
     sampled = {k: labels[silhouette_positions] for k, labels in labels_by_k.items()}
     scorable = [
         k for k, labels in labels_by_k.items() if _scorable(labels) and _scorable(sampled[k])

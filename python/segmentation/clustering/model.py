@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ __all__ = ["MODEL_FRAME_COLUMNS", "FeatureTransform", "SegmentModel"]
 
 
 def _frozen(values: object, dtype: type, shape: tuple[int, ...], name: str) -> np.ndarray:
-    array = np.array(values, dtype=dtype, copy=True).reshape(shape)
+    array: np.ndarray = np.array(values, dtype=dtype, copy=True).reshape(shape)
     if dtype is np.float64 and not np.all(np.isfinite(array)):
         raise ValueError(f"SegmentModel.{name} must hold finite numbers")
     array.setflags(write=False)
@@ -339,7 +340,7 @@ class SegmentModel:
         )
 
 
-def _single(column: pd.Series, name: str) -> object:
+def _single(column: pd.Series, name: str) -> Any:
     values = column.unique()
     if len(values) != 1:
         raise ValueError(f"segment_model.{name} must have one value, has {len(values)}")

@@ -93,7 +93,8 @@ QUALIFIER_PRIORITY = ("monetary", "frequency", "recency_days")
 
 def percentile_rank(ordered: np.ndarray, value: float) -> float:
     """Mid-rank percentile of ``value`` in the population ``ordered`` (sorted ascending):
-    the share below it plus half the share equal to it."""
+    the share below it plus half the share equal to it.
+    """
     below = np.searchsorted(ordered, value, side="left")
     not_above = np.searchsorted(ordered, value, side="right")
     return float((below + not_above) / 2 / ordered.size)

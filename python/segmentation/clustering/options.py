@@ -124,9 +124,9 @@ class Option:
             raise self.error(value)
 
     def _check_columns(self, value: object, as_json: bool) -> None:
-        sequence = (list, tuple) if as_json else (tuple,)
         if (
-            not isinstance(value, sequence)
+            not isinstance(value, list | tuple)
+            or (isinstance(value, list) and not as_json)
             or not value
             or not all(isinstance(item, str) and item for item in value)
         ):

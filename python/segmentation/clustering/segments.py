@@ -95,7 +95,9 @@ def fit_segment_model(
         raise ValueError(f"k is {k!r}; allowed: an integer from 2 to {n - 1} (customers - 1)")
 
     with single_threaded(), timed(log, f"final {algorithm} fit on {n:,} customers"):
-        model = _fitted(values, None if density else int(k), algorithm, transform, config, log)
+        model = _fitted(
+            values, None if density or k is None else int(k), algorithm, transform, config, log
+        )
     model = _ordered(model, model.assign(values), ordered, log)
     labels = model.assign(values)
     names = name_clusters(ordered, labels)
@@ -165,7 +167,8 @@ def _ordered(
     model: SegmentModel, labels: np.ndarray, rfm: pd.DataFrame, log: Log | None
 ) -> SegmentModel:
     """The model with clusters renumbered by mean monetary descending (then size
-    descending, then fitted id) of ``labels``, and clusters without customers dropped."""
+    descending, then fitted id) of ``labels``, and clusters without customers dropped.
+    """
     if ORDERING_COLUMN in rfm.columns:
         money = pd.to_numeric(rfm[ORDERING_COLUMN]).to_numpy(dtype="float64")
     else:

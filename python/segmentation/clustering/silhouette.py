@@ -113,7 +113,8 @@ def silhouette_scores(
 
 def _encode(labels: np.ndarray, n: int, position: int, kept: np.ndarray) -> np.ndarray:
     """Labels of the kept rows as 0..k-1 (sorted, like scikit-learn's ``LabelEncoder``;
-    0 for the rows left out), after checks."""
+    0 for the rows left out), after checks.
+    """
     labels = np.asarray(labels)
     if labels.shape != (n,):
         raise ValueError(
@@ -137,7 +138,8 @@ def _euclidean_block(
     points: np.ndarray, squared_norms: np.ndarray, start: int, stop: int
 ) -> np.ndarray:
     """Distances from rows ``start:stop`` to every row, as ``sklearn``'s
-    ``euclidean_distances`` computes them for float64 (so the scores match it)."""
+    ``euclidean_distances`` computes them for float64 (so the scores match it).
+    """
     distances = points[start:stop] @ points.T
     distances *= -2.0
     distances += squared_norms[start:stop, None]

@@ -1,6 +1,7 @@
 """The report's "Segments over time" section: segment sizes at every as-of date and the
 latest moves between segments, both read off segment_migration (a few rows per date),
-never the whole customer_rfm_history."""
+never the whole customer_rfm_history.
+"""
 
 from __future__ import annotations
 

@@ -204,7 +204,8 @@ def render(figures: Sequence[Figure], summary: Summary, source: str) -> str:
     if summary.carried:
         note = (
             f'<p class="note">That build rebuilt {summary.rebuilt} of the '
-            f"{summary.rebuilt + summary.carried} relations; the other {summary.carried} are "
+            f"{(summary.rebuilt or 0) + summary.carried} relations; "
+            f"the other {summary.carried} are "
             "as earlier builds published them (table <code>warehouse_publication</code> "
             "says which).</p>"
         )
