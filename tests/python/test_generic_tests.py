@@ -124,3 +124,67 @@ def test_the_diagonal_must_be_one_or_null_for_a_feature_without_correlations():
     # ... but not a NULL diagonal beside a defined correlation
     null_diagonal = [SQUARE[0], SQUARE[1], SQUARE[2], ("b", "b", None, None)]
     assert matrix_failures("correlation_diagonal_is_one", null_diagonal) == [("raw", "b", 1)]
+
+
+def run_on(table: str, rows: list[tuple], name: str, **arguments) -> list[tuple]:
+    """Rows generic test ``name`` returns on ``t`` (``table``: its columns) holding ``rows``."""
+    con = duckdb.connect()
+    con.execute(f"create table t ({table})")
+    if rows:
+        con.executemany(f"insert into t values ({', '.join('?' * len(rows[0]))})", rows)
+    con.execute("create table other (customer_id bigint)")
+    con.executemany("insert into other values (?)", [(1,), (2,)])
+    return con.execute(render_test(name, model="t", **arguments)).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("rows", "fails"),
+    [
+        ([(0.25, 0.5), (0.75, 0.5)], False),
+        ([(0.25, 0.5), (0.70, 0.5)], True),
+        ([(None, None), (None, None)], True),  # NULL shares sum to nothing
+        ([], True),  # a model with no rows has no shares to sum to one
+    ],
+    ids=["sums-to-one", "short", "all-null", "empty"],
+)
+def test_shares_sum_to_one_fails_unless_every_column_sums_to_one(rows, fails):
+    failing = run_on(
+        "a double, b double", rows, "shares_sum_to_one", columns=["a", "b"], tolerance=1e-6
+    )
+    assert bool(failing) is fails
+
+
+def test_unique_combination_names_a_repeated_combination():
+    rows = [(1, "x"), (1, "y"), (2, "x"), (1, "x")]
+    assert run_on("c bigint, s varchar", rows, "unique_combination", columns=["c", "s"]) == [
+        (1, "x", 2)
+    ]
+    assert run_on("c bigint, s varchar", rows[:3], "unique_combination", columns=["c", "s"]) == []
+
+
+def test_row_count_equals_fails_on_any_other_count():
+    rows = [(1,), (2,)]
+    assert run_on("c bigint", rows, "row_count_equals", expected=2) == []
+    assert run_on("c bigint", rows, "row_count_equals", expected=3) == [(2,)]
+
+
+@pytest.mark.parametrize(
+    ("rows", "fails"),
+    [([(True,), (False,)], False), ([(False,), (False,)], True), ([(True,), (True,)], True)],
+    ids=["one", "none", "two"],
+)
+def test_exactly_one_selected_fails_on_none_or_several(rows, fails):
+    failing = run_on("is_selected boolean", rows, "exactly_one_selected", column_name="is_selected")
+    assert bool(failing) is fails
+
+
+@pytest.mark.parametrize(
+    ("rows", "fails"),
+    [([(1,), (2,)], False), ([(1,)], True), ([(1,), (2,), (3,)], True), ([(1,), (2,), (2,)], True)],
+    ids=["same", "missing", "extra", "twice"],
+)
+def test_same_customers_as_fails_on_a_missing_extra_or_repeated_customer(rows, fails):
+    failing = run_on(
+        "customer_id bigint", rows, "same_customers_as", other="other", column_name="customer_id"
+    )
+    assert bool(failing) is fails
