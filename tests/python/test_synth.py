@@ -191,7 +191,8 @@ def test_a_different_seed_writes_a_different_file(tmp_path):
 
 
 def test_a_file_written_in_chunks_equals_one_written_whole(tmp_path, monkeypatch):
-    monkeypatch.setattr(synth, "LINES_PER_CHUNK", 3000)
+    # the plan reads the chunk size where the generator is
+    monkeypatch.setattr(synth.generate, "LINES_PER_CHUNK", 3000)
     chunks = list(iter_transactions(300, 5))
     assert len(chunks) > 3
     write_transactions(iter(chunks), tmp_path / "chunked.csv")

@@ -1,0 +1,7 @@
+"""``python -m segmentation.synth``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
