@@ -228,20 +228,27 @@ def test_choosing_k_on_samples_picks_the_same_k_as_using_every_customer():
 def test_clipping_outliers_keeps_every_customer_and_bounds_the_extremes(planted):
     rfm, _ = planted
     spiked = rfm.copy()
-    spiked.loc[:4, "monetary"] = 5_000_000.0
+    spiked.loc[:4, "monetary"] = 5_000_000.0  # both tails: the top and the bottom
+    spiked.loc[5:9, "monetary"] = 0.01
     config = SegmentationConfig(outlier_policy="clip", clip_quantile=0.99, **QUICK)
     result = run_segmentation(spiked, config)
     assert_valid_outputs(spiked, result, noise_allowed=False)
     transformed = result.features["monetary_transformed"]
-    spiked_ids = spiked.loc[:4, "customer_id"]
-    assert transformed.loc[spiked_ids].eq(transformed.max()).all()
+    high_ids, low_ids = spiked.loc[:4, "customer_id"], spiked.loc[5:9, "customer_id"]
+    assert transformed.loc[high_ids].eq(transformed.max()).all()
+    assert transformed.loc[low_ids].eq(transformed.min()).all()
     assert (transformed >= transformed.max()).sum() >= 10, "the top 1% share the clipped value"
+    assert (transformed <= transformed.min()).sum() >= 10, "so do the bottom 1%"
 
 
 def test_the_robust_scaler_centres_on_the_median_and_still_finds_the_segments(planted):
     rfm, _ = planted
     result = run_segmentation(rfm, SegmentationConfig(scaler="robust", **QUICK))
     assert result.features.median().abs().max() == pytest.approx(0.0, abs=1e-9)
+    # and scales by the interquartile range: a scaler that only centres fails here
+    quartiles = result.features.quantile([0.25, 0.75])
+    iqr = quartiles.loc[0.75] - quartiles.loc[0.25]
+    assert iqr.to_numpy() == pytest.approx([1.0] * len(iqr), rel=1e-9)
     assert result.k == 4
     assert recovery(planted, result.segments) >= 0.9
 

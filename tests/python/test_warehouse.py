@@ -12,21 +12,47 @@ import pytest
 from conftest import PROJECT_ROOT
 from dbt.flags import get_flags, set_flags
 
-from segmentation.warehouse import WARM_MODULES, _runs_models, warm_imports
+from segmentation.warehouse import _runs_models
+
+
+def _in_a_fresh_interpreter(code: str) -> list[str]:
+    """Run ``code`` where nothing is imported yet (this process imported it all)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "python")},
+    )
+    return result.stdout.splitlines()
 
 
 def test_the_clustering_stack_is_imported_in_the_background():
-    thread = warm_imports()
-    thread.join(timeout=120)
-    assert not thread.is_alive()
-    assert all(module in sys.modules for module in WARM_MODULES)
+    probe = """
+import sys, threading
+from segmentation.warehouse import WARM_MODULES, warm_imports
+print("before:", "sklearn" in sys.modules or any(m in sys.modules for m in WARM_MODULES))
+thread = warm_imports()
+print("on its own thread:", thread is not threading.main_thread() and thread.daemon)
+thread.join(timeout=120)
+print("after:", "sklearn" in sys.modules and all(m in sys.modules for m in WARM_MODULES))
+"""
+    assert _in_a_fresh_interpreter(probe) == [
+        "before: False",
+        "on its own thread: True",
+        "after: True",
+    ]
 
 
 def test_a_module_that_fails_to_import_does_not_stop_the_others():
-    thread = warm_imports(("segmentation.no_such_module", "segmentation.frames"))
-    thread.join(timeout=120)
-    assert "segmentation.frames" in sys.modules
-    assert "segmentation.no_such_module" not in sys.modules
+    probe = """
+import sys
+from segmentation.warehouse import warm_imports
+print("before:", "segmentation.frames" in sys.modules)
+warm_imports(("segmentation.no_such_module", "segmentation.frames")).join(timeout=120)
+print("after:", "segmentation.frames" in sys.modules, "segmentation.no_such_module" in sys.modules)
+"""
+    assert _in_a_fresh_interpreter(probe) == ["before: False", "after: True False"]
 
 
 @pytest.mark.parametrize(("command", "warms"), [("build", True), ("run", True), ("docs", False)])
