@@ -41,6 +41,8 @@ RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 DATA_DIR = PROJECT_ROOT / "bench" / "data"
 #: Columns that say which build wrote a row or when, not what it computed.
 STAMPS = ("dbt_run_id", "dbt_run_started_at", "loaded_by_run_id", "loaded_at")
+#: The issue's goals: a daily load's time over a full build's, by total lines.
+TARGET_RATIOS = {5_000_000: 0.5, 50_000_000: 0.15}
 SECTION_START = "<!-- daily-loads:start -->"
 SECTION_END = "<!-- daily-loads:end -->"
 
@@ -152,27 +154,49 @@ def breakdown(
 
 
 def compare(incremental: Path, full: Path) -> list[str]:
-    """The published relations on which the two warehouses differ (none: they agree)."""
+    """The published relations on which the two warehouses differ (none: they agree).
+
+    In DuckDB, not pandas (the rejected lines of 50M lines do not fit in memory as
+    frames): each relation without the stamp columns, ``source_file`` as its name only
+    and doubles rounded to 9 significant digits (sums in another order differ in their
+    last bits), ``except all`` both ways.
+    """
     import duckdb
-    import pandas as pd
 
     differ = []
-    with (
-        duckdb.connect(str(incremental), read_only=True) as a,
-        duckdb.connect(str(full), read_only=True) as b,
-    ):
-        names = [r[0] for r in a.sql("select relation from warehouse_publication").fetchall()]
+    with duckdb.connect(config={"enable_progress_bar": False}) as con:
+        con.execute(f"attach '{incremental}' as a (read_only)")
+        con.execute(f"attach '{full}' as b (read_only)")
+        names = [
+            r[0] for r in con.sql("select relation from a.main.warehouse_publication").fetchall()
+        ]
         for name in names:
-            frames = []
-            for con in (a, b):
-                frame = con.sql(f"select * from {name}").df()
-                if "source_file" in frame:
-                    frame["source_file"] = frame["source_file"].map(lambda p: Path(p).name)
-                keep = [c for c in frame.columns if c not in STAMPS and c != "loaded_by_this_build"]
-                frames.append(frame[keep].sort_values(keep, kind="stable").reset_index(drop=True))
-            try:
-                pd.testing.assert_frame_equal(*frames, check_exact=False, rtol=1e-9, atol=1e-12)
-            except AssertionError:
+            columns = con.execute(
+                "select column_name, data_type from duckdb_columns() "
+                "where database_name = 'a' and schema_name = 'main' and table_name = ?",
+                [name],
+            ).fetchall()
+            kept = []
+            for column, kind in columns:
+                if column in STAMPS or column == "loaded_by_this_build":
+                    continue
+                quoted = f'"{column}"'
+                if column == "source_file":
+                    kept.append(f"regexp_extract({quoted}, '[^/]*$') as {quoted}")
+                elif kind in ("DOUBLE", "FLOAT"):
+                    kept.append(
+                        f"case when {quoted} = 0 then 0 else round({quoted}, "
+                        f"8 - cast(floor(log10(abs({quoted}))) as integer)) end as {quoted}"
+                    )
+                else:
+                    kept.append(quoted)
+            select = ", ".join(kept)
+            query = (
+                f"select count(*) from ((select {select} from a.main.{name} except all "
+                f"select {select} from b.main.{name}) union all (select {select} from "
+                f"b.main.{name} except all select {select} from a.main.{name}))"
+            )
+            if con.execute(query).fetchone()[0]:  # type: ignore[index]
                 differ.append(name)
     return differ
 
@@ -247,7 +271,8 @@ def render_section(results: list[dict[str, Any]]) -> str:
         "| ratio | marts equal |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for r in sorted(results, key=lambda r: (r["lines"], r["format"])):
+    ordered = sorted(results, key=lambda r: (r["lines"], r["format"], r["threads"]))
+    for r in ordered:
         equal = "yes" if not r["differ"] else "no: " + ", ".join(r["differ"])
         out.append(
             f"| {size_label(r['lines'])} | {r['customers']:,} | {r['format']} | {r['threads']} "
@@ -255,20 +280,44 @@ def render_section(results: list[dict[str, Any]]) -> str:
             f"{r['incremental_seconds']:.1f} s | {r['full_seconds']:.1f} s | "
             f"{r['ratio']:.2f} | {equal} |"
         )
-    for r in sorted(results, key=lambda r: (r["lines"], r["format"])):
+    out += [
+        "",
+        "Targets (issue: a daily load at most 0.5 of a full build at 5M lines, 0.15 at 50M):",
+        "",
+    ]
+    for r in ordered:
+        goal = TARGET_RATIOS.get(r["lines"])
+        if goal is not None:
+            verdict = "met" if r["ratio"] <= goal else "missed"
+            out.append(
+                f"- {size_label(r['lines'])} lines, {r['threads']} dbt thread(s): "
+                f"{r['ratio']:.2f} against at most {goal} ({verdict})"
+            )
+    for r in ordered:
+        parts = r["incremental_parts"]
+        fixed = sum(v for k, v in parts.items() if k != "incremental models" and v > 0)
         out += [
             "",
-            f"### Where the time goes: {size_label(r['lines'])} lines, {r['format']}",
+            f"### Where the time goes: {size_label(r['lines'])} lines, {r['format']}, "
+            f"{r['threads']} dbt thread(s)",
             "",
             "| part | incremental | full |",
             "| --- | --- | --- |",
         ]
-        for part, seconds in r["incremental_parts"].items():
+        for part, seconds in parts.items():
+            if part == "dbt between nodes" and r["threads"] > 1:
+                continue  # nodes overlap: their times add up to more than the wall time
             out.append(f"| {part} | {seconds:.2f} s | {r['full_parts'][part]:.2f} s |")
         out += [
             "",
-            f"Published warehouse {r['published_bytes'] / 2**20:.0f} MiB; measured "
-            f"{r['measured_at']} at {r['commit']} on {r['machine']}.",
+            f"Of the incremental build, {fixed:.1f} s is work that does not shrink with "
+            f"the new file: dbt's start-up and parse, the per-customer models (RFM, the "
+            f"clustering, the history of {r['customers']:,} customers, EDA), the data "
+            f"tests and the publication; the incremental models take "
+            f"{parts['incremental models']:.1f} s (full: "
+            f"{r['full_parts']['incremental models']:.1f} s). Published warehouse "
+            f"{r['published_bytes'] / 2**20:.0f} MiB; measured {r['measured_at']} at "
+            f"{r['commit']} on {r['machine']}.",
         ]
     out.append(SECTION_END)
     return "\n".join(out) + "\n"

@@ -285,7 +285,7 @@ daily = _load("daily_loads")
 
 
 def test_the_daily_loads_section_is_rendered_from_its_results_and_replaced_in_place(tmp_path):
-    parts = dict.fromkeys(("start-up and parse", "publication"), 1.0)
+    parts = dict.fromkeys(("start-up and parse", "incremental models", "publication"), 1.0)
     result = {
         "lines": 5_000_000, "customers": 150_000, "format": "parquet", "threads": 1,
         "files": 53, "loaded": "loaded 1 file(s), 26,920 data line(s)",
@@ -307,3 +307,18 @@ def test_the_daily_loads_section_is_rendered_from_its_results_and_replaced_in_pl
     assert "| 0.25 | no: customer_rfm |" in text
     assert daily.current_section(report) == text[text.index(daily.SECTION_START) :]
     assert daily.render_section([]) == ""
+
+
+def test_the_daily_loads_section_says_whether_each_target_is_met():
+    parts = dict.fromkeys(("start-up and parse", "incremental models", "publication"), 1.0)
+    base = {
+        "customers": 150_000, "format": "parquet", "threads": 1, "files": 53, "loaded": "",
+        "incremental_seconds": 10.0, "full_seconds": 40.0, "incremental_parts": parts,
+        "full_parts": parts, "differ": [], "published_bytes": 1, "measured_at": "now",
+        "commit": "abc", "machine": "m",
+    }  # fmt: skip
+    section = daily.render_section(
+        [{**base, "lines": 5_000_000, "ratio": 0.49}, {**base, "lines": 50_000_000, "ratio": 0.2}]
+    )
+    assert "- 5M lines, 1 dbt thread(s): 0.49 against at most 0.5 (met)" in section
+    assert "- 50M lines, 1 dbt thread(s): 0.20 against at most 0.15 (missed)" in section

@@ -18,14 +18,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-PLANTED_TYPES = ("champions", "lapsed_big_spenders", "recent_newcomers", "lost_one_timers")
+from segmentation.synth import SEGMENTS
 
+#: The planted types of the generator (segmentation.synth.SEGMENTS, their one home).
+PLANTED_TYPES = tuple(segment.name for segment in SEGMENTS)
+#: The default shares of the types here: fewer lost one-timers than the generator
+#: plants (its ``share``), so that every type is well represented in the small samples
+#: the clustering tests draw.
+DEFAULT_WEIGHTS = (0.15, 0.2, 0.3, 0.35)
+#: The median order value of each type (the generator prices lines, not orders).
+_ORDER_VALUES = {
+    "champions": 60.0,
+    "lapsed_big_spenders": 90.0,
+    "recent_newcomers": 20.0,
+    "lost_one_timers": 15.0,
+}
 # type -> (recency range, frequency range, median order value)
 _PROFILES = {
-    "champions": ((1, 20), (15, 40), 60.0),
-    "lapsed_big_spenders": ((200, 330), (5, 12), 90.0),
-    "recent_newcomers": ((1, 40), (1, 2), 20.0),
-    "lost_one_timers": ((250, 365), (1, 2), 15.0),
+    segment.name: (segment.recency_days, segment.invoices, _ORDER_VALUES[segment.name])
+    for segment in SEGMENTS
 }
 
 
@@ -34,7 +45,7 @@ def make_planted_rfm(
     *,
     random_state: int = 0,
     order_value_sigma: float = 0.6,
-    weights: tuple[float, ...] = (0.15, 0.2, 0.3, 0.35),
+    weights: tuple[float, ...] = DEFAULT_WEIGHTS,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """customer_rfm-shaped rows with planted customer types.
 
