@@ -164,7 +164,8 @@ def compare(incremental: Path, full: Path) -> list[str]:
     import duckdb
 
     differ = []
-    with duckdb.connect(config={"enable_progress_bar": False}) as con:
+    with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{incremental}' as a (read_only)")
         con.execute(f"attach '{full}' as b (read_only)")
         names = [
@@ -240,7 +241,7 @@ def measure(lines: int, customers: int, fmt: str, seed: int, threads: int) -> di
         "ratio": round(incremental["wall_seconds"] / full["wall_seconds"], 3),
         "incremental_parts": breakdown(incremental, incremental_models, python_models),
         "full_parts": breakdown(full, incremental_models, python_models),
-        "differ": compare(wi, wf),
+        "differ": None,
         "published_bytes": wi.stat().st_size,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -273,7 +274,13 @@ def render_section(results: list[dict[str, Any]]) -> str:
     ]
     ordered = sorted(results, key=lambda r: (r["lines"], r["format"], r["threads"]))
     for r in ordered:
-        equal = "yes" if not r["differ"] else "no: " + ", ".join(r["differ"])
+        equal = (
+            "not compared"
+            if r["differ"] is None
+            else "yes"
+            if not r["differ"]
+            else "no: " + ", ".join(r["differ"])
+        )
         out.append(
             f"| {size_label(r['lines'])} | {r['customers']:,} | {r['format']} | {r['threads']} "
             f"| {r['files']} | {r['loaded']} | "
