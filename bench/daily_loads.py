@@ -366,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
     result = measure(parse_size(args.lines), args.customers, args.format, args.seed, args.threads)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     name = f"daily-loads-{size_label(result['lines'])}-{result['format']}-{args.threads}.json"
+    (RESULTS_DIR / name).write_text(json.dumps(result, indent=1))  # the timings first
+    work = RESULTS_DIR / f"daily-loads-{size_label(result['lines'])}-{result['format']}"
+    work = work.with_name(f"{work.name}-threads{args.threads}")
+    result["differ"] = compare(work / "incremental.duckdb", work / "full.duckdb")
     (RESULTS_DIR / name).write_text(json.dumps(result, indent=1))
     write_section(args.report, render_section(stored_results()))
     print(json.dumps({k: v for k, v in result.items() if not k.endswith("_parts")}, indent=1))

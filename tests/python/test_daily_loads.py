@@ -298,3 +298,17 @@ def test_one_file_exported_again_in_place_is_loaded_again_whole(tmp_path, weeks)
     assert "all loaded (transactions_path or the parsing changed since the last load)" in (
         run.output
     )
+
+
+def test_weekly_parquet_exports_load_one_week_at_a_time_like_a_full_build(tmp_path):
+    weeks = weekly_exports(tmp_path / "all", 400, 17, ".parquet", churn_share=0.1)
+    glob = {"transactions_path": str(tmp_path / "exports" / "*.parquet")}
+    folder = folder_with(tmp_path, "exports", weeks[:-1])
+    warehouse, reference = tmp_path / "w.duckdb", tmp_path / "full.duckdb"
+    assert run_dbt(*PRODUCTION, warehouse=warehouse, variables=glob).returncode == 0
+    add(folder, weeks[-1])
+    run = run_dbt(*PRODUCTION, warehouse=warehouse, variables=glob)
+    assert run.returncode == 0, run.output[-3000:]
+    assert f"{len(weeks)} file(s) matched: 1 new, {len(weeks) - 1} loaded before" in run.output
+    assert run_dbt(*PRODUCTION, warehouse=reference, variables=glob).returncode == 0
+    assert_same_warehouse(warehouse, reference)
