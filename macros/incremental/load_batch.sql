@@ -222,3 +222,16 @@
         where as_of_date not in (select as_of_date from {{ ref('int_as_of_dates') }})
     {%- endif -%}
 {%- endmacro %}
+
+{% macro restamp_rows() -%}
+    {#- post-hook of rejected_transaction_lines, in its transaction: the rows earlier
+        builds wrote (loaded_by_run_id says which) get this build's dbt_run_id and
+        dbt_run_started_at, so that every row of every mart a build rebuilt carries
+        its id. -#}
+    {%- if execute -%}
+        update {{ this }}
+        set dbt_run_id = '{{ invocation_id }}',
+            dbt_run_started_at = cast('{{ run_started_at.isoformat() }}' as timestamptz)
+        where dbt_run_id is distinct from '{{ invocation_id }}'
+    {%- endif -%}
+{%- endmacro %}

@@ -3,7 +3,8 @@
     Incremental: a build that loads new files writes the rejected lines of those files,
     and rewrites those of the (customer, timestamp) groups the new lines touch, whose
     duplicates may have changed (int_duplicate_lines); every other row stays as the
-    build that wrote it left it, with that build's stamp. -#}
+    build that wrote it left it (`loaded_by_run_id`). Every row then carries this
+    build's `dbt_run_id`, as in every mart (restamp_rows, a post-hook). -#}
 
 -- depends_on: {{ ref('raw_load_batch') }}
 -- depends_on: {{ ref('int_transaction_lines_parsed') }}
@@ -85,6 +86,7 @@ rejected as (
                     )
             end as raw_line
         ),
+        '{{ invocation_id }}' as loaded_by_run_id,
         {{ run_stamp() }}
     from lines
     where reason <> 'kept'

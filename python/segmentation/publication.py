@@ -55,6 +55,8 @@ PUBLICATION_LOG_TABLE = "dbt_publication_log"
 RECORD_TABLE = "warehouse_publication"
 #: The column every mart carries: the dbt invocation that built its rows.
 RUN_ID_COLUMN = "dbt_run_id"
+#: The column of a mart that daily loads extend: the build that wrote each row.
+WRITER_COLUMN = "loaded_by_run_id"
 
 
 @dataclass(frozen=True)
@@ -383,11 +385,13 @@ def _copy_table(con: duckdb.DuckDBPyConnection, source: str, target: str, name: 
     _copy_comments(con, source, target, name)
 
 
-def _rows_per_run(con: duckdb.DuckDBPyConnection, database: str, name: str) -> dict[Any, int]:
-    """``dbt_run_id`` -> rows, of ``database.main.name``."""
+def _rows_per_run(
+    con: duckdb.DuckDBPyConnection, database: str, name: str, column: str = RUN_ID_COLUMN
+) -> dict[Any, int]:
+    """``column`` (a build id) -> rows, of ``database.main.name``."""
     return dict(
         con.execute(
-            f"select {RUN_ID_COLUMN}, count(*) from {_quote(database)}.main.{_quote(name)} "
+            f"select {_quote(column)}, count(*) from {_quote(database)}.main.{_quote(name)} "
             "group by all"
         ).fetchall()
     )
@@ -396,10 +400,12 @@ def _rows_per_run(con: duckdb.DuckDBPyConnection, database: str, name: str) -> d
 def _sync_rows(con: duckdb.DuckDBPyConnection, source: str, target: str, node: Node) -> bool:
     """Bring ``target``'s copy of an incremental mart to ``source``'s by its unique key.
 
-    An incremental build replaces the rows of the keys it touched and stamps them with
-    its id; every other row keeps the id of the build that wrote it. So the rows of
-    ``source`` whose id ``target`` lacks are the change: delete ``target``'s rows with
-    their keys, insert them, and drop the rows of builds ``source`` no longer holds.
+    An incremental build replaces the rows of the keys it touched, and
+    :data:`WRITER_COLUMN` names the build that wrote each row; every row carries the
+    id of the build that last rebuilt the table (``dbt_run_id``, the same in every
+    row). So the rows of ``source`` written by builds ``target`` has no rows of are
+    the change: delete ``target``'s rows with their keys, insert them, drop the rows
+    of builds ``source`` no longer holds, and give every row ``source``'s stamp.
     Returns whether ``target`` now holds, build by build, as many rows as ``source``
     (when not, as after a column change, the caller copies the table whole).
     """
@@ -407,17 +413,28 @@ def _sync_rows(con: duckdb.DuckDBPyConnection, source: str, target: str, node: N
         con, target, node.name
     ):
         return False
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from duckdb_columns() where database_name = ? "
+            "and schema_name = 'main' and table_name = ?",
+            [source, node.name],
+        ).fetchall()
+    }
+    if WRITER_COLUMN not in columns or RUN_ID_COLUMN not in columns:
+        return False
     here = f"{_quote(source)}.main.{_quote(node.name)}"
     there = f"{_quote(target)}.main.{_quote(node.name)}"
-    before = _rows_per_run(con, target, node.name)
-    wanted = _rows_per_run(con, source, node.name)
+    writer = _quote(WRITER_COLUMN)
+    before = _rows_per_run(con, target, node.name, WRITER_COLUMN)
+    wanted = _rows_per_run(con, source, node.name, WRITER_COLUMN)
     new = [run for run in wanted if run not in before]
     gone = [run for run in before if run not in wanted]
     if new:
         ids = ", ".join("?" for _ in new)
         con.execute(
             f"create temp table publication_delta as select * from {here} "
-            f"where {RUN_ID_COLUMN} in ({ids})",
+            f"where {writer} in ({ids})",
             new,
         )
         try:
@@ -431,8 +448,19 @@ def _sync_rows(con: duckdb.DuckDBPyConnection, source: str, target: str, node: N
             con.execute("drop table publication_delta")
     if gone:
         ids = ", ".join("?" for _ in gone)
-        con.execute(f"delete from {there} where {RUN_ID_COLUMN} in ({ids})", gone)
-    return _rows_per_run(con, target, node.name) == wanted
+        con.execute(f"delete from {there} where {writer} in ({ids})", gone)
+    stamps = con.execute(
+        f"select distinct {RUN_ID_COLUMN}, dbt_run_started_at from {here}"
+    ).fetchall()
+    if len(stamps) == 1:
+        con.execute(
+            f"update {there} set {RUN_ID_COLUMN} = ?, dbt_run_started_at = ? "
+            f"where {RUN_ID_COLUMN} is distinct from ?",
+            [stamps[0][0], stamps[0][1], stamps[0][0]],
+        )
+    return _rows_per_run(con, target, node.name, WRITER_COLUMN) == wanted and _rows_per_run(
+        con, target, node.name
+    ) == _rows_per_run(con, source, node.name)
 
 
 def _stamp_and_count(
@@ -450,11 +478,6 @@ def _stamp_and_count(
         return None, int(count)
     ids = _rows_per_run(con, database, name)
     return (next(iter(ids)) if len(ids) == 1 else None), int(count)
-
-
-def by_name(context: BuildContext, name: str) -> Node:
-    """The node called ``name``."""
-    return next(node for node in context.nodes.values() if node.name == name)
 
 
 def check_stamps(con: duckdb.DuckDBPyConnection, names: Iterable[str], run_id: str) -> None:
@@ -698,13 +721,7 @@ def run_publication(con: duckdb.DuckDBPyConnection, context_json: str, relation:
         _create_record(con, relation, [])
         _note(message, warn=True)
         return
-    # an incremental mart keeps the rows earlier builds wrote, each with its own stamp
-    whole = [n.name for n in context.nodes.values() if n.name in plan.rebuilt]
-    check_stamps(
-        con,
-        [name for name in whole if by_name(context, name).materialized != "incremental"],
-        context.invocation_id,
-    )
+    check_stamps(con, plan.rebuilt, context.invocation_id)
     start = time.perf_counter()
     rows = publish(con, target, plan, context, run_started_at)
     seconds = time.perf_counter() - start

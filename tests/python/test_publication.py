@@ -104,16 +104,10 @@ def ids_by_relation(warehouse: Path) -> dict[str, str]:
     return dict(zip(frame["relation"], frame["dbt_run_id"], strict=True))
 
 
-#: The published marts a daily load extends: each row keeps the id of the build that
-#: wrote it (README "Daily loads"), so they hold several.
-EXTENDED = {"rejected_transaction_lines"}
-
-
 def assert_whole(warehouse: Path, relations: list[str], past_snapshot: bool = False) -> None:
     """The published warehouse holds exactly `relations` and the record; every mart's rows
-    carry the one id the record gives it (but those of :data:`EXTENDED`); customers, lines
-    and revenue agree across marts (with a past snapshot, customer_rfm counts only the
-    kept lines before it)."""
+    carry the one id the record gives it; customers, lines and revenue agree across marts
+    (with a past snapshot, customer_rfm counts only the kept lines before it)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = {r[0] for r in con.sql("select table_name from duckdb_tables()").fetchall()}
         assert tables == {*relations, "warehouse_publication"}
@@ -121,7 +115,7 @@ def assert_whole(warehouse: Path, relations: list[str], past_snapshot: bool = Fa
         assert sorted(recorded) == relations
         for relation in relations:
             columns = {c[0] for c in con.sql(f"describe {relation}").fetchall()}
-            if "dbt_run_id" in columns and relation not in EXTENDED:
+            if "dbt_run_id" in columns:
                 stamps = con.sql(f"select distinct dbt_run_id from {relation}").fetchall()
                 assert stamps == [(recorded[relation],)], relation
 
