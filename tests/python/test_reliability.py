@@ -15,14 +15,29 @@ from conftest import run_dbt, synth
 pytestmark = pytest.mark.dbt
 
 
+#: Columns that name a build or when it ran (the ledger's and the rejected lines'
+#: loaded_by_* say which build loaded a file: the first of two builds, not the second).
+STAMPS = [
+    "dbt_run_id",
+    "dbt_run_started_at",
+    "loaded_by_run_id",
+    "loaded_at",
+    "loaded_by_this_build",
+]
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+
+
 def snapshot(warehouse: Path) -> dict[str, pd.DataFrame]:
     """Every relation of the published warehouse, sorted, without the build stamps."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         names = [r[0] for r in con.sql("select relation from warehouse_publication").fetchall()]
         return {
-            name: con.sql(f"select * from {name} order by all")
-            .df()
-            .drop(columns=["dbt_run_id", "dbt_run_started_at"], errors="ignore")
+            name: _sorted(
+                con.sql(f"select * from {name}").df().drop(columns=STAMPS, errors="ignore")
+            )
             for name in names
         }
 
