@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from measuring import parse_size, size_label
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 DATA_DIR = PROJECT_ROOT / "bench" / "data"
@@ -45,17 +47,6 @@ STAMPS = ("dbt_run_id", "dbt_run_started_at", "loaded_by_run_id", "loaded_at")
 TARGET_RATIOS = {5_000_000: 0.5, 50_000_000: 0.15}
 SECTION_START = "<!-- daily-loads:start -->"
 SECTION_END = "<!-- daily-loads:end -->"
-
-
-def parse_size(text: str) -> int:
-    """``5M`` -> 5_000_000, ``0.5M`` -> 500_000, ``20000`` -> 20_000."""
-    text = text.strip().upper()
-    scale = {"K": 1_000, "M": 1_000_000}.get(text[-1:], 1)
-    return int(float(text.rstrip("KM")) * scale)
-
-
-def size_label(lines: int) -> str:
-    return f"{lines / 1e6:g}M" if lines >= 1_000_000 else f"{lines:,}"
 
 
 def exports(lines: int, customers: int, fmt: str, seed: int) -> list[Path]:
