@@ -19,6 +19,7 @@ import subprocess
 import sys
 import zlib
 from dataclasses import dataclass
+from html import unescape as html_unescape
 from pathlib import Path
 
 import duckdb
@@ -583,3 +584,84 @@ def test_the_browser_checks_catch_network_loads_console_errors_and_blank_figures
     empty.write_text("<!DOCTYPE html><html><head><title>empty</title></head><body></body></html>")
     chromium(empty, tmp_path / "profile2", f"--screenshot={blank}", "--window-size=800,600")
     assert png_size_and_distinct_rows(blank)[2] < 10
+
+
+#: Run at the end of a copy of the report: every SVG text of every figure, with its CSS
+#: font size and the size it renders at (the CSS size times the scale from the SVG's
+#: user units to screen pixels), written into the page for --dump-dom to return.
+MEASURE_TEXT = """<script>
+(() => {
+  const found = {window_width: window.innerWidth,
+                 body_px: parseFloat(getComputedStyle(document.body).fontSize), texts: []};
+  for (const figure of document.querySelectorAll("figure.figure")) {
+    for (const text of figure.querySelectorAll("svg text")) {
+      const ctm = text.getScreenCTM();
+      const css = parseFloat(getComputedStyle(text).fontSize);
+      found.texts.push({figure: figure.id, cls: text.getAttribute("class") || "",
+                        css_px: css, rendered_px: css * Math.hypot(ctm.a, ctm.b)});
+    }
+  }
+  const out = document.createElement("pre");
+  out.id = "measured-text";
+  out.textContent = JSON.stringify(found);
+  document.body.appendChild(out);
+})();
+</script>"""
+
+#: The text of an axis: tick values, axis titles and category labels.
+AXIS_LABELS = {"tick", "axis-title", "label"}
+
+
+def rendered_text_sizes(report: Path, folder: Path, width: int) -> dict:
+    """Every figure's SVG text as the report renders it in a ``width``-pixel window.
+
+    The report's Content-Security-Policy forbids scripts, so a copy without it (and
+    with the measuring script) is loaded; its CSS and SVG are the report's own.
+    """
+    html = report.read_text(encoding="utf-8")
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html, count=1)
+    page = folder / f"measure-{width}.html"
+    page.write_text(html.replace("</body>", MEASURE_TEXT + "</body>"), encoding="utf-8")
+    done = chromium(page, folder / f"profile-{width}", f"--window-size={width},3000", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = re.search(r'<pre id="measured-text">(.*?)</pre>', done.stdout, re.S)
+    assert found, "the measuring script did not run"
+    return json.loads(html_unescape(found.group(1)))
+
+
+@needs_chromium
+def test_chart_text_renders_at_one_size_at_every_window_width(built, tmp_path):
+    # Issue #18: scaled to the column, a 520-wide chart's labels grew to ~19px at 1200px
+    # while a 1160-wide chart's shrank to ~8px. Screenshots stay in tmp_path to look at.
+    widths = (1000, 1200, 1400, 1600)
+    measured = {}
+    for width in widths:
+        png = tmp_path / f"report-{width}.png"
+        shot = chromium(
+            built.report, tmp_path / "profile", f"--screenshot={png}", f"--window-size={width},3000"
+        )
+        assert shot.returncode == 0 and png.exists(), shot.stderr[-3000:]
+        assert png_size_and_distinct_rows(png)[:2] == (width, 3000)
+        measured[width] = found = rendered_text_sizes(built.report, tmp_path, width)
+        assert found["window_width"] == width
+
+        axis = [t for t in found["texts"] if t["cls"] in AXIS_LABELS]
+        assert {t["figure"] for t in axis} == set(FIGURE_IDS), "every figure has axis labels"
+        sizes = [t["rendered_px"] for t in axis]
+        smallest = min(axis, key=lambda t: t["rendered_px"])
+        largest = max(axis, key=lambda t: t["rendered_px"])
+        # one band across every figure: within 15% of each other ...
+        assert largest["rendered_px"] <= 1.15 * smallest["rendered_px"], (width, smallest, largest)
+        # ... and beside the body text: smaller, as chart labels are, but never tiny
+        body = found["body_px"]
+        assert 0.7 * body <= min(sizes) and max(sizes) <= body, (width, body, smallest, largest)
+
+    # every text of every chart (titles, values, cells too) at the same size at every
+    # width, the size its CSS gives it: nothing is scaled to the column
+    first = measured[widths[0]]["texts"]
+    for width in widths:
+        texts = measured[width]["texts"]
+        assert len(texts) == len(first)
+        for text, at_first in zip(texts, first, strict=True):
+            assert text["rendered_px"] == pytest.approx(text["css_px"], rel=0.01), (width, text)
+            assert text["rendered_px"] == pytest.approx(at_first["rendered_px"], rel=0.01)

@@ -1,7 +1,8 @@
 """Chart types as pure functions: plain lists in, one ``<svg>`` string out.
 
 They know nothing about the warehouse; :mod:`segmentation.report.figures` turns
-relations into these inputs. Widths are viewBox units: the page scales them to fit.
+relations into these inputs. Widths are CSS pixels: the page shows every chart at its own
+size, never scaled, so its text is the size the CSS gives it (see page.CARD_MIN).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from segmentation.report import fmt
+from segmentation.report.charts import WIDTH
 from segmentation.report.figures import SECTIONS, Figure
 from segmentation.report.svg import esc
 from segmentation.report.takeaways import Summary
@@ -18,6 +19,13 @@ CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "base-uri 'none'; form-action 'none'"
 )
+
+#: The narrowest a figure card gets: a chart of the normal width, its padding and border.
+#: Charts are shown at their own size, never scaled, so their text is exactly the size
+#: the CSS gives it at every window width (scaled to the column, a 520-wide chart's
+#: labels grew to ~19px at 1200px while a 1160-wide chart's shrank to ~8px). A chart
+#: wider than its column (a wide one below a ~1540px window) scrolls sideways instead.
+CARD_MIN = WIDTH + 2 * 20 + 2
 
 CSS = """
 :root {
@@ -58,7 +66,8 @@ nav.toc a:hover { border-left-color: var(--accent); color: var(--accent); backgr
 nav.toc a.absent { color: var(--faint); }
 main section { margin: 0 0 36px; scroll-margin-top: 16px; }
 main h2 { font-size: 19px; margin: 0 0 14px; font-weight: 650; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 20px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(CARD_MIN, 1fr));
+        gap: 20px; }
 .figure { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 12px;
           padding: 18px 20px 14px; box-shadow: 0 1px 2px rgba(16,24,40,0.04);
           scroll-margin-top: 16px; min-width: 0; }
@@ -73,7 +82,8 @@ main h2 { font-size: 19px; margin: 0 0 14px; font-weight: 650; }
 .figure .note { margin: 10px 0 0; font-size: 13px; color: var(--muted); }
 .figure .absent-box { border: 1px dashed var(--line); border-radius: 8px; padding: 28px;
                       text-align: center; color: var(--muted); font-size: 14px; }
-.chart svg { display: block; width: 100%; height: auto; max-width: 100%; }
+.chart { overflow-x: auto; }
+.chart svg { display: block; max-width: none; }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 16px; list-style: none; margin: 0 0 8px;
           padding: 0; font-size: 13px; color: var(--muted); }
 .legend li { display: flex; align-items: center; gap: 6px; }
@@ -113,8 +123,11 @@ footer { color: var(--faint); font-size: 12px; text-align: center; padding: 0 0 
   .grid { grid-template-columns: 1fr; }
   header.masthead { padding: 20px 16px; }
 }
-@media print { nav.toc { display: none; } .layout { grid-template-columns: 1fr; } }
-"""
+@media print {
+  nav.toc { display: none; } .layout { grid-template-columns: 1fr; }
+  .chart svg { max-width: 100%; height: auto; }
+}
+""".replace("CARD_MIN", f"{CARD_MIN}px")
 
 
 def stats_html(summary: Summary) -> str:
