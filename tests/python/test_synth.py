@@ -41,6 +41,8 @@ SAMPLE = PROJECT_ROOT / "seeds" / "sample" / "online_retail_sample.csv.gz"
 SAMPLE_COMMAND = ["--customers", "4000", "--seed", "42", "--out"]
 NON_PRODUCT_CODES = {"POST", "DOT", "C2", "M", "D", "S", "B", "BANK CHARGES", "AMAZONFEE"}
 NON_PRODUCT_CODES |= {"CRUK", "PADS"}
+#: The NA spellings the contract names for CustomerID (rule 2), in any case.
+CONTRACT_NA = {"nan", "null", "none", "n/a"}
 UCI_DATE = re.compile(r"^([1-9]|1[0-2])/([1-9]|[12]\d|3[01])/\d{4} (\d|1\d|2[0-3]):[0-5]\d$")
 
 
@@ -108,13 +110,19 @@ def classify(lines: list[str]) -> list[Line]:
                 ("bad_date", when(date) is None),
                 ("bad_quantity", whole(quantity) is None),
                 ("bad_price", amount is None),
+                (
+                    "non_numeric_customer_id",
+                    customer != ""
+                    and customer.lower() not in CONTRACT_NA
+                    and whole(customer) is None,
+                ),
             )
             if bad
         ]
         if problems:
             line.reason, line.problem = "malformed", problems[0]
             continue
-        if customer == "":
+        if customer == "" or customer.lower() in CONTRACT_NA:
             line.reason = "missing_customer_id"
             continue
         key = (invoice, stock, description, whole(quantity), when(date), amount)
@@ -355,6 +363,28 @@ def test_no_value_contains_a_line_break(messy):
     assert len(messy.lines) == len(messy.frame)
     text = messy.frame[["description", "stock_code", "country", "invoice_no"]].astype(str)
     assert not text.apply(lambda column: column.str.contains("[\r\n]")).any().any()
+
+
+def test_id_messes_add_na_spellings_and_text_ids_and_leave_every_other_line(tmp_path):
+    plain = generate_transactions(300, 3)
+    messy = generate_transactions(300, 3, id_messes=True)
+    extra = messy["mess"].isin(synth.ID_MESS_KINDS).to_numpy()
+    assert set(messy.loc[extra, "mess"].astype(str)) == set(synth.ID_MESS_KINDS)
+    pd.testing.assert_frame_equal(
+        messy.loc[~extra, list(plain.columns)].reset_index(drop=True),
+        plain,
+        check_categorical=False,
+    )
+    write_transactions(plain, tmp_path / "plain.csv")
+    write_transactions(messy, tmp_path / "messy.csv")
+    with_extra = data_lines(tmp_path / "messy.csv")[1]
+    assert [t for t, e in zip(with_extra, extra, strict=True) if not e] == data_lines(
+        tmp_path / "plain.csv"
+    )[1]
+    lines = classify(with_extra)
+    assert [line.reason for line in lines] == messy["expected_reason"].astype(str).tolist()
+    written = {line.fields[6] for line, e in zip(lines, extra, strict=True) if e}
+    assert written >= set(synth.NA_ID_SPELLINGS) | {"NA", "#N/A"}
 
 
 def test_without_mess_there_is_nothing_to_reject(tmp_path):

@@ -13,7 +13,7 @@ Usage
     python -m segmentation.synth --customers N --seed S --out FILE
         [--layout {online_retail,online_retail_ii}] [--encoding {utf-8,latin-1}]
         [--date-style {iso,uci}] [--mess | --no-mess] [--lines N] [--truth FILE]
-        [--start YYYY-MM-DD] [--churn-share SHARE]
+        [--start YYYY-MM-DD] [--churn-share SHARE] [--id-messes]
 
 The extension of ``--out`` picks the format: ``.csv``, ``.csv.gz``, ``.parquet`` or
 ``.xlsx`` (small files only). ``--lines N`` aims at about N data lines: alone, it picks
@@ -114,6 +114,23 @@ In CSV, a quarter of the customers (chosen per seed) have their CustomerID writt
 float, ``17850.0`` (how pandas exports a column with missing values); the rest as
 ``17850``; guests as an empty field.
 
+With ``--id-messes`` (``id_messes=True``; off by default, so the bundled sample is as it
+was) two more kinds are planted, CSV only (:data:`ID_MESS_RATES`), each a copy of a
+clean line placed later on its invoice, from a random stream of its own (every other
+line is byte for byte as without them):
+
+=========================  =======  =====================  ===================================
+kind                       rate     contract bucket        CustomerID written as
+=========================  =======  =====================  ===================================
+na_customer_id             0.4%     missing_customer_id    an NA spelling the contract names:
+                                                           ``nan``, ``NaN``, ``NULL``, ``null``,
+                                                           ``None``, ``N/A``, ``n/a``
+non_numeric_customer_id    0.4%     malformed              text that is no number: ``17850A``,
+                                                           ``C17850``, ``ID-17850``, and ``NA``,
+                                                           ``#N/A``, ``-`` (NA spellings the
+                                                           contract does not name)
+=========================  =======  =====================  ===================================
+
 The malformed kinds only exist in text: Parquet gets every kind except the six malformed
 ones (its columns are typed: Quantity int64, UnitPrice float64, InvoiceDate timestamp,
 CustomerID float64 with nulls as in the UCI export); Excel gets the three bad-value kinds
@@ -157,11 +174,15 @@ from .spec import (
     FORMATS,
     GUEST_LINES_PER_INVOICE,
     GUEST_QUANTITIES,
+    ID_MESS_KINDS,
+    ID_MESS_RATES,
     KINDS,
     LAYOUTS,
     LINES_PER_CHUNK,
     MAX_CUSTOMERS_PER_CHUNK,
     MESS_RATES,
+    NA_ID_SPELLINGS,
+    NON_NUMERIC_ID_SPELLINGS,
     NON_PRODUCTS,
     REASON_OF_KIND,
     REASONS,
@@ -198,11 +219,15 @@ __all__ = [
     "FORMATS",
     "GUEST_LINES_PER_INVOICE",
     "GUEST_QUANTITIES",
+    "ID_MESS_KINDS",
+    "ID_MESS_RATES",
     "KINDS",
     "LAYOUTS",
     "LINES_PER_CHUNK",
     "MAX_CUSTOMERS_PER_CHUNK",
     "MESS_RATES",
+    "NA_ID_SPELLINGS",
+    "NON_NUMERIC_ID_SPELLINGS",
     "NON_PRODUCTS",
     "REASONS",
     "REASON_OF_KIND",

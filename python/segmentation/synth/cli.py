@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
         default=True,
         help="inject every kind of bad line the contract accounts for (default: on)",
     )
+    parser.add_argument(
+        "--id-messes",
+        action="store_true",
+        help="also plant CustomerIDs written as the contract's NA spellings (nan, NULL, "
+        "None, N/A) and as text that is no number (CSV only; default: off, as the "
+        "bundled sample)",
+    )
     parser.add_argument("--lines", type=int, help="target number of data lines (about)")
     parser.add_argument("--truth", help="also write customer_id,planted_segment to this CSV")
     parser.add_argument(
@@ -79,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             start=args.start,
             lines=args.lines,
             churn_share=args.churn_share,
+            id_messes=args.id_messes,
         )
     except ValueError as error:  # name the option, not the Python parameter
         name, _, rest = str(error).partition(" ")

@@ -24,10 +24,14 @@ from .spec import (
     FLOAT_ID_SHARE,
     GUEST_LINES_PER_INVOICE,
     GUEST_QUANTITIES,
+    ID_MESS_KINDS,
+    ID_MESS_RATES,
     KINDS,
     LINES_PER_CHUNK,
     MAX_CUSTOMERS_PER_CHUNK,
     MESS_RATES,
+    NA_ID_SPELLINGS,
+    NON_NUMERIC_ID_SPELLINGS,
     NON_PRODUCTS,
     REASON_OF_KIND,
     REASONS,
@@ -134,6 +138,7 @@ class _Plan:
     catalogue: _Catalogue
     chunk_size: int
     first_invoice: int
+    id_messes: bool = False
 
 
 def _mess_overhead(mess: bool) -> float:
@@ -185,6 +190,7 @@ def _plan(
     start: dt.date,
     lines: int | None,
     churn_share: float = 0.0,
+    id_messes: bool = False,
 ) -> _Plan:
     if customers is None and lines is None:
         raise ValueError("customers must be an integer >= 1 (or give lines); got None")
@@ -195,6 +201,8 @@ def _plan(
         lines = _check_int("lines", lines, 1)
     if not isinstance(mess, bool):
         raise ValueError(f"mess must be True or False; got {mess!r}")
+    if not isinstance(id_messes, bool):
+        raise ValueError(f"id_messes must be True or False; got {id_messes!r}")
     if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
         raise ValueError(f"start must be a datetime.date; got {start!r}")
     segments = planted_segments(churn_share)
@@ -257,6 +265,7 @@ def _plan(
         catalogue=catalogue,
         chunk_size=chunk,
         first_invoice=first_invoice,
+        id_messes=id_messes,
     )
 
 
@@ -483,6 +492,20 @@ def _chunk(plan: _Plan, index: int, invoice_offset: int) -> tuple[pd.DataFrame, 
         inv_prefix.append(np.full(n_adjust, 2, np.int8))
         inv_guest_country.append(np.zeros(n_adjust, np.int64))
 
+    if plan.id_messes:
+        # copies of clean lines whose CustomerID is text, from a stream of their own
+        id_rng = _id_mess_rng(plan, index)
+        for offset, kind in enumerate(ID_MESS_KINDS):
+            rows = _pick(id_rng, n_clean, ID_MESS_RATES[kind], n_clean)
+            lines.add(
+                invoice[rows],
+                position[rows] + 0.35 + offset / 100,
+                product[rows],
+                quantity[rows],
+                cat.price_cents[product[rows]],
+                kind,
+            )
+
     # invoice numbers in order of time
     invoice_customer = np.concatenate(inv_customer_all)
     invoice_minute = np.concatenate(inv_minute_all)
@@ -535,8 +558,30 @@ def _chunk(plan: _Plan, index: int, invoice_offset: int) -> tuple[pd.DataFrame, 
             "customer_id_written_as_float": plan.float_id[known] & ~guest,
         }
     )
+    if plan.id_messes:
+        frame["customer_id_text"] = _id_mess_texts(frame, _id_mess_rng(plan, index, 1))
     return frame, n_inv
-    return frame, n_inv
+
+
+def _id_mess_rng(plan: _Plan, index: int, part: int = 0) -> np.random.Generator:
+    """A stream for the opt-in id messes of chunk ``index``, apart from the chunk's own."""
+    return np.random.Generator(np.random.PCG64([plan.seed, index, 18, part]))
+
+
+def _id_mess_texts(frame: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
+    """The CustomerID text of the id-mess lines (None elsewhere: written as usual)."""
+    texts = pd.Series(None, index=frame.index, dtype=object)
+    for kind, spellings in (
+        ("na_customer_id", NA_ID_SPELLINGS),
+        ("non_numeric_customer_id", NON_NUMERIC_ID_SPELLINGS),
+    ):
+        rows = np.flatnonzero((frame["mess"] == kind).to_numpy())
+        picked = rng.integers(0, len(spellings), len(rows))
+        ids = frame["customer_id"].to_numpy()[rows]
+        texts.iloc[rows] = [
+            spellings[p].format(id=int(i)) for p, i in zip(picked, ids, strict=True)
+        ]
+    return texts
 
 
 # ------------------------------------------------------------------------ public API
@@ -550,13 +595,14 @@ def iter_transactions(
     start: dt.date = DEFAULT_START,
     lines: int | None = None,
     churn_share: float = 0.0,
+    id_messes: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """Generate the transactions chunk by chunk (about a million lines per chunk).
 
     Arguments are those of :func:`generate_transactions` and are validated before
     this returns. Concatenating the chunks gives exactly :func:`generate_transactions`.
     """
-    plan = _plan(customers, seed, mess, start, lines, churn_share)
+    plan = _plan(customers, seed, mess, start, lines, churn_share, id_messes)
 
     def chunks() -> Iterator[pd.DataFrame]:
         used = 0
@@ -576,6 +622,7 @@ def generate_transactions(
     start: dt.date = DEFAULT_START,
     lines: int | None = None,
     churn_share: float = 0.0,
+    id_messes: bool = False,
 ) -> pd.DataFrame:
     """Generate a synthetic Online Retail export as a DataFrame, one row per file line.
 
@@ -598,6 +645,11 @@ def generate_transactions(
     churn_share:
         Share of customers of the opt-in type :data:`CHURNED_CHAMPIONS` (0 to 0.5;
         default 0: the four types of :data:`SEGMENTS` only, as the bundled sample).
+    id_messes:
+        Also plant :data:`ID_MESS_KINDS` (default False, as the bundled sample): copies
+        of clean lines whose CustomerID is an NA spelling the contract names
+        (``missing_customer_id``) or text that is no number (``malformed``). They come
+        from a random stream of their own, so every other line is as without them.
 
     Returns
     -------
@@ -606,12 +658,20 @@ def generate_transactions(
     ``invoice_date`` datetime64[s], ``unit_price`` float64 in pounds, ``customer_id``
     Int64, NA for guests) and ``planted_segment`` (NA for guests), ``mess`` (the line's
     kind, ``clean`` or a key of :data:`MESS_RATES`), ``expected_reason`` (its
-    row-accounting bucket) and ``customer_id_written_as_float`` (CSV only).
+    row-accounting bucket) and ``customer_id_written_as_float`` (CSV only); with
+    ``id_messes``, also ``customer_id_text``: the CustomerID text of the id-mess lines
+    (None on the others).
     """
     return pd.concat(
         list(
             iter_transactions(
-                customers, seed, mess=mess, start=start, lines=lines, churn_share=churn_share
+                customers,
+                seed,
+                mess=mess,
+                start=start,
+                lines=lines,
+                churn_share=churn_share,
+                id_messes=id_messes,
             )
         ),
         ignore_index=True,

@@ -147,8 +147,27 @@ REASON_OF_KIND: dict[str, str] = {
     "adjust_bad_debt": "non_positive_price",
     "non_product_code": "non_product_code",
     **{kind: "malformed" for kind in (*BAD_VALUE_KINDS, *STRUCTURAL_KINDS)},
+    "na_customer_id": "missing_customer_id",
+    "non_numeric_customer_id": "malformed",
 }
 KINDS: tuple[str, ...] = tuple(REASON_OF_KIND)
+#: Opt-in kinds (``id_messes`` / ``--id-messes``, off by default so the bundled sample
+#: stays as it is): a copy of a clean line whose CustomerID is written as text. Rates as
+#: in :data:`MESS_RATES`, drawn from a random stream of their own, so the rest of the
+#: file is byte for byte the file without them.
+ID_MESS_RATES: dict[str, float] = {
+    "na_customer_id": 0.004,
+    "non_numeric_customer_id": 0.004,
+}
+ID_MESS_KINDS: tuple[str, ...] = tuple(ID_MESS_RATES)
+#: ``na_customer_id`` lines: the NA spellings the data contract names (rule 2,
+#: ``nan``, ``null``, ``none``, ``n/a``, any case), as exports write them.
+NA_ID_SPELLINGS: tuple[str, ...] = ("nan", "NaN", "NULL", "null", "None", "N/A", "n/a")
+#: ``non_numeric_customer_id`` lines: text that is no whole number and no NA spelling
+#: the contract names, so rule 1 calls the line malformed. ``{id}`` is the customer's
+#: number; ``NA``, ``#N/A`` and ``-`` are NA spellings elsewhere (pandas, Excel) that
+#: the contract does not name.
+NON_NUMERIC_ID_SPELLINGS: tuple[str, ...] = ("{id}A", "C{id}", "ID-{id}", "NA", "#N/A", "-")
 REASONS: tuple[str, ...] = (
     "malformed",
     "missing_customer_id",

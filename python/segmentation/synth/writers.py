@@ -21,6 +21,7 @@ from .spec import (
     BAD_VALUE_KINDS,
     DATE_STYLES,
     ENCODINGS,
+    ID_MESS_KINDS,
     KINDS,
     LAYOUTS,
     STRUCTURAL_KINDS,
@@ -139,6 +140,11 @@ def _csv_fields(frame: pd.DataFrame, date_style: str) -> list[pa.Array]:
     keys = ids.fillna(0).to_numpy(np.int64) * 2
     if "customer_id_written_as_float" in frame:
         keys += frame["customer_id_written_as_float"].to_numpy(bool)
+    customer = _by_value(np.where(ids.isna().to_numpy(), -1, keys), _id_text)
+    if "customer_id_text" in frame:  # the opt-in id messes: CustomerID written as text
+        given = frame["customer_id_text"].notna().to_numpy()
+        texts = pa.array(frame["customer_id_text"].where(given, "").tolist(), pa.string())
+        customer = pc.if_else(pa.array(given), _csv_quote(texts), customer)
     return [
         _text(frame["invoice_no"], _csv_quote),
         _text(frame["stock_code"], _csv_quote),
@@ -146,7 +152,7 @@ def _csv_fields(frame: pd.DataFrame, date_style: str) -> list[pa.Array]:
         _number(frame["quantity"].to_numpy(np.int64)),
         _by_value(seconds, lambda v: _date_text(v, date_style)),
         _by_value(cents, _cents_text),
-        _by_value(np.where(ids.isna().to_numpy(), -1, keys), _id_text),
+        customer,
         _text(frame["country"], _csv_quote),
     ]
 
@@ -268,7 +274,7 @@ def _write_parquet(frames: Iterable[pd.DataFrame], path: Path, layout: str) -> i
     import pyarrow.parquet as pq
 
     count = 0
-    malformed = [KINDS.index(k) for k in (*BAD_VALUE_KINDS, *STRUCTURAL_KINDS)]
+    malformed = [KINDS.index(k) for k in (*BAD_VALUE_KINDS, *STRUCTURAL_KINDS, *ID_MESS_KINDS)]
     writer = None
     try:
         for frame in frames:
@@ -309,7 +315,7 @@ def _write_xlsx(frames: Iterable[pd.DataFrame], path: Path, layout: str) -> int:
             f"these are {len(frame)}; write .csv, .csv.gz or .parquet instead"
         )
     kinds = _kinds(frame)
-    frame = frame[~np.isin(kinds, [KINDS.index(k) for k in STRUCTURAL_KINDS])]
+    frame = frame[~np.isin(kinds, [KINDS.index(k) for k in (*STRUCTURAL_KINDS, *ID_MESS_KINDS)])]
     kinds = _kinds(frame)
     table = _typed_table(frame, layout).to_pandas()
     names = LAYOUTS[layout]
@@ -377,7 +383,9 @@ def write_transactions(
         The file to write; its extension picks the format: ``.csv``, ``.csv.gz``
         (gzip with no name and mtime 0, so reproducible), ``.parquet`` (typed columns;
         malformed lines are left out) or ``.xlsx`` (small files; the structural
-        malformed lines are left out, bad values are written as text cells).
+        malformed lines are left out, bad values are written as text cells). The
+        opt-in id messes (``customer_id_text``) are CSV only: the typed formats leave
+        them out.
     layout:
         ``online_retail`` (InvoiceNo ... UnitPrice, CustomerID) or ``online_retail_ii``
         (Invoice ... Price, Customer ID).
@@ -427,7 +435,7 @@ def write_weekly_exports(
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     frames = [transactions] if isinstance(transactions, pd.DataFrame) else transactions
-    malformed = [KINDS.index(k) for k in (*BAD_VALUE_KINDS, *STRUCTURAL_KINDS)]
+    malformed = [KINDS.index(k) for k in (*BAD_VALUE_KINDS, *STRUCTURAL_KINDS, *ID_MESS_KINDS)]
     writers: dict[str, Any] = {}
     try:
         for frame in frames:
