@@ -100,7 +100,7 @@ LOADER_TYPED = """
                 '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%m/%d/%Y']),
             try_cast(trim(invoice_date) as timestamp)) as InvoiceDate,
         try_cast(trim(unit_price) as decimal(18, 6)) as UnitPrice,
-        case when lower(trim(customer_id)) not in ('', 'nan', 'na', 'n/a', 'null', 'none', '#n/a')
+        case when lower(trim(customer_id)) not in ('', 'nan', 'null', 'none', 'n/a')
             and try_cast(customer_id as double) = floor(try_cast(customer_id as double))
             then try_cast(customer_id as double) end as CustomerID,
         country as Country

@@ -19,10 +19,11 @@
 {%- endmacro %}
 
 {% macro is_missing_text(column) -%}
-    {#- True for an empty value or one of the NA spellings pandas reads as missing.
+    {#- True for an empty value or one of the NA spellings the data contract names
+        (nan, null, none, n/a, any case); other text (NA, #N/A) is a value that does not cast.
         The text is trimmed once: an expression written twice is computed for every
         line by DuckDB's common-subexpression pass, even where a case skips it. -#}
-    coalesce(lower(trim({{ column }})), '') in ('', 'nan', 'na', 'n/a', 'null', 'none', '#n/a')
+    coalesce(lower(trim({{ column }})), '') in ('', 'nan', 'null', 'none', 'n/a')
 {%- endmacro %}
 
 {% macro timestamp_from_text(column) -%}

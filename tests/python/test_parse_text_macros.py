@@ -28,8 +28,7 @@ PLAIN = {
     ),
     "decimal_from_text": "try_cast(trim(value) as decimal(18, 6))",
     "is_missing_text": (
-        "(nullif(trim(value), '') is null"
-        " or lower(trim(value)) in ('nan', 'na', 'n/a', 'null', 'none', '#n/a'))"
+        "(nullif(trim(value), '') is null or lower(trim(value)) in ('nan', 'null', 'none', 'n/a'))"
     ),
 }
 
