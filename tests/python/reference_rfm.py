@@ -43,7 +43,12 @@ DATE_FORMATS = (
     "%Y-%m-%d",
     "%m/%d/%Y",
 )
-MISSING = {"", "nan", "na", "n/a", "null", "none", "#n/a"}
+#: The NA spellings the contract names for CustomerID (row accounting, rule 2: `nan`,
+#: `NULL`, `None`, `N/A`, in any case), copied from the contract and not from the SQL:
+#: a spelling the code also took for missing (pandas' `NA`, Excel's `#N/A`) would put
+#: lines the contract calls malformed under missing_customer_id, and disagree here.
+CONTRACT_NA_SPELLINGS = ("nan", "NULL", "None", "N/A")
+MISSING = {""} | {spelling.lower() for spelling in CONTRACT_NA_SPELLINGS}
 
 
 @dataclass

@@ -3,6 +3,7 @@ and RFM values an independent implementation of the contract gives, to the cent.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import CAUTIOUS, run_dbt, synth
+from duckdb import connect
 from reference_rfm import reference_rfm
+
+from segmentation.warehouse import work_path
 
 #: Runs dbt (deselect with -m 'not dbt': make test-fast).
 pytestmark = pytest.mark.dbt
@@ -81,11 +85,45 @@ def compare(tmp_path: Path, path: str, snapshot: str | None = None) -> None:
     assert raw_lines == sum(expected.audit.values())
 
 
+def run_query(folder: Path, sql: str) -> list[tuple]:
+    """Rows of ``sql`` on the work file of ``compare``'s build in ``folder``."""
+    with connect(str(work_path(folder / "w.duckdb")), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 def test_rfm_matches_an_independent_computation(tmp_path, shape):
     name, args = SHAPES[shape]
     path = synth(tmp_path / name, *args)
     compare(tmp_path, str(path))
+
+
+def test_na_spellings_and_non_numeric_customer_ids_land_where_the_contract_says(tmp_path):
+    # --id-messes plants CustomerIDs written as the contract's NA spellings (missing)
+    # and as text that is no number, pandas' `NA` and Excel's `#N/A` among them
+    # (malformed); the reference knows only the contract's list
+    path = synth(tmp_path / "exp.csv", "--customers", "400", "--seed", "12", "--id-messes")
+    with path.open(newline="", encoding="utf-8") as file:
+        written = {row["CustomerID"] for row in csv.DictReader(file)}
+    assert written >= {"nan", "NaN", "NULL", "None", "N/A", "n/a", "NA", "#N/A"}
+    assert any(text.startswith("ID-") for text in written)
+    compare(tmp_path, str(path))
+    rejected = dict(
+        run_query(
+            tmp_path,
+            "select customer_id_text, any_value(reason) from rejected_transaction_lines "
+            "where customer_id_text in ('NULL', 'N/A', 'None', 'nan', 'NA', '#N/A') "
+            "group by 1 having count(distinct reason) = 1",
+        )
+    )
+    assert rejected == {
+        "NULL": "missing_customer_id",
+        "N/A": "missing_customer_id",
+        "None": "missing_customer_id",
+        "nan": "missing_customer_id",
+        "NA": "malformed",
+        "#N/A": "malformed",
+    }
 
 
 def test_a_glob_of_monthly_files_is_read_as_one_export(tmp_path):
