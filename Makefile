@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # dbt reads profiles.yml from the project root.
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: build test test-fast lint dbt-test pytest report bench bench-daily clean
+.PHONY: build test test-fast lint dbt-test pytest report bench bench-daily evaluate clean
 
 # Recreated whenever requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -25,8 +25,8 @@ test-fast: lint
 	$(BIN)/pytest -m "not dbt" -q
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check python tests models bench
-	$(BIN)/ruff format --check python tests models bench
+	$(BIN)/ruff check python tests models bench evaluator
+	$(BIN)/ruff format --check python tests models bench evaluator
 	$(BIN)/sqlfluff lint models tests --disable-progress-bar
 	$(BIN)/mypy
 
@@ -57,6 +57,14 @@ bench: $(VENV)/.installed
 ## writes the "Daily loads" section of BENCHMARKS.md. E.g. make bench-daily BENCH_ARGS='--lines 50M'
 bench-daily: $(VENV)/.installed
 	PYTHONPATH=python $(BIN)/python bench/daily_loads.py $(BENCH_ARGS)
+
+## evaluate: dbt Labs' dbt-project-evaluator on a throwaway copy of the project (a manual
+## check, not part of make test: it needs local checkouts of the package and of dbt-utils),
+## e.g. make evaluate EVALUATOR=~/src/dbt-project-evaluator DBT_UTILS=~/src/dbt-utils
+evaluate: $(VENV)/.installed
+	@test -n "$(EVALUATOR)" -a -n "$(DBT_UTILS)" || \
+		{ echo "usage: make evaluate EVALUATOR=/path/to/dbt-project-evaluator DBT_UTILS=/path/to/dbt-utils"; exit 2; }
+	$(BIN)/python evaluator/run.py --evaluator "$(EVALUATOR)" --dbt-utils "$(DBT_UTILS)"
 
 clean:
 	rm -rf target logs $(VENV)
