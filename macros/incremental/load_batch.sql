@@ -172,9 +172,24 @@
 {%- endmacro %}
 
 {% macro load_batch_files() -%}
-    {#- A subquery of the files this build loads (the caller must also declare
-        `-- depends_on: ref('raw_load_batch')`, for dbt to order it after). -#}
-    (select batch.source_file from {{ ref('raw_load_batch') }} as batch where batch.status = 'new')
+    {#- The files this build loads, as a parenthesised list for `in` (the caller must
+        also declare `-- depends_on: ref('raw_load_batch')`, for dbt to order it after).
+        Read when the caller compiles, just before it runs, so the list is literal and
+        DuckDB skips the row groups of every other file; a subquery where the batch
+        cannot be read yet (parsing, `dbt compile` before the first build). -#}
+    {%- set batch = "select batch.source_file from " ~ ref('raw_load_batch')
+        ~ " as batch where batch.status = 'new'" -%}
+    {%- if execute and load_relation(ref('raw_load_batch')) is not none -%}
+        {%- set files = run_query(batch ~ " order by batch.source_file").columns[0].values() -%}
+        {%- if files | length > 0 -%}
+            {%- set quoted = [] -%}
+            {%- for file in files -%}
+                {%- do quoted.append("'" ~ (file | replace("'", "''")) ~ "'") -%}
+            {%- endfor -%}
+            {{ return("(" ~ quoted | join(", ") ~ ")") }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return("(" ~ batch ~ ")") }}
 {%- endmacro %}
 
 {% macro log_load_batch(ledger, full) -%}
