@@ -6,6 +6,19 @@
     batch is applied idempotently, and the ledger of loaded files (transaction_files) is
     written after every such model, so a build killed part way is redone by the next. -#}
 
+{% macro engine_loads_incrementally() -%}
+    {#- Whether this engine applies daily loads (DuckDB); Spark rebuilds every table. -#}
+    {{ return(adapter.dispatch('engine_loads_incrementally', 'customer_segmentation')()) }}
+{%- endmacro %}
+
+{% macro default__engine_loads_incrementally() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro spark__engine_loads_incrementally() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
 {% macro upstream_signature(unique_id) -%}
     {#- A digest of the checksums of the node and every model and seed it is computed
         from, and of the vars its meta.load_batch_vars names. -#}
@@ -80,15 +93,17 @@
 {% macro record_incremental_state() -%}
     {#- post-hook of the incremental models, in their transaction: the signature they
         were built with, which the next build compares. -#}
-    insert into {{ target.schema }}.dbt_incremental_state
-    values ('{{ model.unique_id }}', '{{ upstream_signature(model.unique_id) }}',
-            '{{ invocation_id }}', now())
+    {%- if engine_loads_incrementally() -%}
+        insert into {{ target.schema }}.dbt_incremental_state
+        values ('{{ model.unique_id }}', '{{ upstream_signature(model.unique_id) }}',
+                '{{ invocation_id }}', now())
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro load_ledger() -%}
     {#- The ledger of loaded files the last build wrote (transaction_files), or none:
         on the first build, and with --full-refresh, which loads everything again. -#}
-    {%- if not execute or flags.FULL_REFRESH -%}
+    {%- if not execute or flags.FULL_REFRESH or not engine_loads_incrementally() -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(adapter.get_relation(
@@ -128,6 +143,8 @@
         names that changed since it was loaded. -#}
     {%- if not execute -%}
         {{ return('parse') }}
+    {%- elif not engine_loads_incrementally() -%}
+        {{ return('the ' ~ target.type ~ ' target rebuilds every table') }}
     {%- elif flags.FULL_REFRESH -%}
         {{ return('--full-refresh') }}
     {%- elif ledger is none -%}
@@ -243,7 +260,7 @@
         builds wrote (loaded_by_run_id says which) get this build's dbt_run_id and
         dbt_run_started_at, so that every row of every mart a build rebuilt carries
         its id. -#}
-    {%- if execute -%}
+    {%- if execute and is_incremental() -%}
         update {{ this }}
         set dbt_run_id = '{{ invocation_id }}',
             dbt_run_started_at = cast('{{ run_started_at.isoformat() }}' as timestamptz)

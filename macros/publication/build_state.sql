@@ -14,6 +14,10 @@
         '{{ flags.WHICH }}' as command
 {%- endmacro %}
 
+{% macro spark__record_run_start() -%}
+    {#- Spark keeps no work file and publishes nothing: its tables are the warehouse. -#}
+{%- endmacro %}
+
 {% macro prepare_build_log() -%}
     {#- on-run-start: the append-only logs of builds and publications. -#}
     {{ return(adapter.dispatch('prepare_build_log', 'customer_segmentation')()) }}
@@ -32,6 +36,10 @@
     )
 {%- endmacro %}
 
+{% macro spark__prepare_build_log() -%}
+    {#- Spark keeps no work file and publishes nothing: its tables are the warehouse. -#}
+{%- endmacro %}
+
 {% macro record_build() -%}
     {#- pre-hook of every model and seed, committed before the node is built: this
         invocation (re)builds this node. Recorded first, so a node that a failed or killed
@@ -42,6 +50,10 @@
 {% macro default__record_build() -%}
     insert into {{ target.schema }}.dbt_build_log
     values ('{{ model.unique_id }}', '{{ invocation_id }}', now())
+{%- endmacro %}
+
+{% macro spark__record_build() -%}
+    {#- Spark keeps no work file and publishes nothing: its tables are the warehouse. -#}
 {%- endmacro %}
 
 {% macro publication_command(built) -%}

@@ -30,11 +30,7 @@ period_starts as (
 
     select
         snapshot.snapshot_date,
-        cast(unnest(generate_series(
-            date_trunc('{{ grain }}', snapshot.first_day) + interval 1 {{ grain }},
-            snapshot.snapshot_date,
-            interval 1 {{ grain }}
-        )) as date) as as_of_date
+        {{ period_starts(grain, 'snapshot.first_day', 'snapshot.snapshot_date') }} as as_of_date
     from snapshot
 
 ),

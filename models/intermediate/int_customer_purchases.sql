@@ -41,10 +41,16 @@ countries as (
     select
         customer_id,
         country
-    from country_lines
-    qualify row_number() over (
-            partition by customer_id order by line_count desc, country asc nulls last
-        ) = 1
+    from (
+        select
+            customer_id,
+            country,
+            row_number() over (
+                partition by customer_id order by line_count desc, country asc nulls last
+            ) as country_rank
+        from country_lines
+    ) as ranked
+    where country_rank = 1
 
 ),
 

@@ -252,10 +252,16 @@ segment_map as (
         measured_in as (
 
             select
-                running.* replace (
-                    coalesce(windowed.invoices, 0) as invoices,
-                    coalesce(windowed.revenue, 0) as revenue
-                )
+                running.customer_id,
+                running.as_of_date,
+                running.is_snapshot,
+                running.first_on,
+                running.last_on,
+                coalesce(windowed.invoices, 0) as invoices,
+                coalesce(windowed.revenue, 0) as revenue,
+                running.purchase_lines,
+                running.units,
+                running.distinct_products
             from running
             left join windowed
                 on running.customer_id = windowed.customer_id
@@ -281,12 +287,12 @@ measured as (
         customer_id,
         as_of_date,
         is_snapshot,
-        as_of_date - last_on as recency_days,
+        {{ days_between('last_on', 'as_of_date') }} as recency_days,
         cast(invoices as bigint) as frequency,
         cast(round(revenue, 2) as decimal(18, 2)) as monetary,
         revenue,
-        as_of_date - first_on as tenure_days,
-        cast(round(revenue / nullif(invoices, 0), 2) as decimal(18, 2)) as avg_order_value,
+        {{ days_between('first_on', 'as_of_date') }} as tenure_days,
+        {{ cents_quotient('revenue', 'invoices') }} as avg_order_value,
         cast(purchase_lines as bigint) as purchase_lines,
         cast(units as bigint) as units,
         cast(distinct_products as bigint) as distinct_products
@@ -315,7 +321,7 @@ select
     scored.r_score,
     scored.f_score,
     scored.m_score,
-    cast(scored.r_score as varchar) || scored.f_score || scored.m_score as rfm_score,
+    concat(scored.r_score, scored.f_score, scored.m_score) as rfm_score,
     segment_map.rfm_segment,
     scored.revenue,
     scored.tenure_days,

@@ -72,12 +72,20 @@ later_copies as (
         line_number,
         customer_id,
         invoiced_at
-    from {{ candidates }} as candidate_lines
-    where hash({{ eight_values }}) in (select repeated_hashes.row_hash from repeated_hashes)
-    qualify row_number() over (
-            partition by {{ eight_values }}
-            order by source_file, line_number
-        ) > 1
+    from (
+        select
+            source_file,
+            line_number,
+            customer_id,
+            invoiced_at,
+            row_number() over (
+                partition by {{ eight_values }}
+                order by source_file, line_number
+            ) as copy_number
+        from {{ candidates }} as candidate_lines
+        where hash({{ eight_values }}) in (select repeated_hashes.row_hash from repeated_hashes)
+    ) as copies
+    where copy_number > 1
 
 )
 

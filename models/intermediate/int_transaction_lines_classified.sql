@@ -29,7 +29,7 @@ classified as (
             when lines.malformed_detail is not null then 'malformed'
             when lines.customer_id is null then 'missing_customer_id'
             when later_copies.line_number is not null then 'duplicate'
-            when starts_with(lines.invoice_no, 'C') then 'cancellation'
+            when {{ text_starts_with('lines.invoice_no', "'C'") }} then 'cancellation'
             when lines.quantity <= 0 then 'non_positive_quantity'
             when lines.unit_price <= 0 then 'non_positive_price'
             when lines.stock_code in (select npc.stock_code from non_product_codes as npc) then 'non_product_code'

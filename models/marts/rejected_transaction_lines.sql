@@ -75,17 +75,32 @@ rejected as (
     -- malformed lines always show their text: as read when it could not be split,
     -- else the eight values as found joined back into a line
     select
-        * replace (
-            case
-                when reason = 'malformed' then coalesce(
-                        raw_line,
-                        {{ csv_line([
-                            'invoice_no', 'stock_code', 'description', 'quantity_text',
-                            'invoice_date_text', 'unit_price_text', 'customer_id_text', 'country',
-                        ]) }}
-                    )
-            end as raw_line
-        ),
+        source_file,
+        line_number,
+        reason,
+        malformed_detail,
+        parse_error,
+        invoice_no,
+        stock_code,
+        description,
+        quantity,
+        invoiced_at,
+        unit_price,
+        customer_id,
+        country,
+        customer_id_text,
+        quantity_text,
+        unit_price_text,
+        invoice_date_text,
+        case
+            when reason = 'malformed' then coalesce(
+                    raw_line,
+                    {{ csv_line([
+                        'invoice_no', 'stock_code', 'description', 'quantity_text',
+                        'invoice_date_text', 'unit_price_text', 'customer_id_text', 'country',
+                    ]) }}
+                )
+        end as raw_line,
         '{{ invocation_id }}' as loaded_by_run_id,
         {{ run_stamp() }}
     from lines

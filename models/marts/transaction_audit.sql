@@ -21,10 +21,12 @@ purchases as (
 
 reasons as (
 
-    select
-        reason,
-        rule_order
-    from unnest({{ transaction_audit_reasons() }}) with ordinality as r (reason, rule_order)
+    {% for reason in transaction_audit_reasons() -%}
+        select
+            '{{ reason }}' as reason,
+            cast({{ loop.index }} as bigint) as rule_order
+        {{ "union all" if not loop.last }}
+    {% endfor %}
 
 ),
 

@@ -37,10 +37,10 @@ previous as (
         from {{ ledger }}
     {%- else -%}
         select
-            cast(null as varchar) as source_file,
+            cast(null as string) as source_file,
             cast(null as bigint) as data_lines,
-            cast(null as varchar) as loaded_by_run_id,
-            cast(null as timestamp with time zone) as loaded_at
+            cast(null as string) as loaded_by_run_id,
+            cast(null as {{ type_timestamp_tz() }}) as loaded_at
         where false
     {%- endif %}
 
@@ -65,7 +65,7 @@ loaded_lines as (
     from batch
     left join lines_per_source
         on batch.source_file = lines_per_source.source_file
-            or starts_with(lines_per_source.source_file, batch.source_file || '[')
+            or {{ text_starts_with('lines_per_source.source_file', "batch.source_file || '['") }}
     where batch.status = 'new'
     group by batch.source_file
 

@@ -29,7 +29,7 @@ ledger as (
         from {{ ledger }}
     {%- else -%}
         select
-            cast(null as varchar) as source_file,
+            cast(null as string) as source_file,
             cast(null as bigint) as file_size,
             cast(null as bigint) as file_modified_ns
         where false

@@ -30,7 +30,7 @@ stats as (
     select
         count(*) as row_count,
     {% for column in profiled_columns %}
-        typeof(any_value({{ column.name }})) as {{ column.name }}__data_type,
+        {{ value_type_name('any_value(' ~ column.name ~ ')') }} as {{ column.name }}__data_type,
         count({{ column.name }}) as {{ column.name }}__non_null_count,
         {% if column.text -%}
             -- present = cast, plus text found where the value did not cast (the text is
@@ -41,16 +41,18 @@ stats as (
         {%- else -%}
             count(nullif(trim({{ column.name }}), '')) as {{ column.name }}__present_count,
         {%- endif %}
-        cast(min({{ column.name }}) as varchar) as {{ column.name }}__min_value,
-        cast(max({{ column.name }}) as varchar) as {{ column.name }}__max_value,
+        cast(min({{ column.name }}) as string) as {{ column.name }}__min_value,
+        cast(max({{ column.name }}) as string) as {{ column.name }}__max_value,
         {% if column.numeric -%}
-            avg({{ column.name }})::double as {{ column.name }}__mean,
-            stddev_samp({{ column.name }})::double as {{ column.name }}__std
+            cast(sum({{ column.name }}) as double) / count({{ column.name }}) as {{ column.name }}__mean,
+            cast(stddev_samp({{ column.name }}) as double) as {{ column.name }}__std
         {%- else -%}
-            null::double as {{ column.name }}__mean,
-            null::double as {{ column.name }}__std,
+            cast(null as double) as {{ column.name }}__mean,
+            cast(null as double) as {{ column.name }}__std,
             -- numeric columns' quartiles: {{ column.name }}__distribution below
-            null::double[] as {{ column.name }}__quartiles
+            cast(null as double) as {{ column.name }}__p25,
+            cast(null as double) as {{ column.name }}__p50,
+            cast(null as double) as {{ column.name }}__p75
         {%- endif %}{{ "," if not loop.last }}
     {% endfor %}
     from lines
@@ -109,7 +111,7 @@ quartiles as (
 
         -- the 0-based ranks of a value's lines end just before lines_up_to
         select
-            column_value::double as column_value,
+            cast(column_value as double) as column_value,
             sum(line_count) over (order by column_value) as lines_up_to,
             sum(line_count) over () - 1 as last_rank
         from {{ column.name }}__value_counts
@@ -145,9 +147,12 @@ quartiles as (
 
         select
             (select count(*) from {{ column.name }}__value_counts) as {{ column.name }}__distinct_count,
-            list(
-                lower_value + (upper_value - lower_value) * weight order by quartile
-            ) as {{ column.name }}__quartiles
+            max(case when quartile = 1 then lower_value + (upper_value - lower_value) * weight end)
+                as {{ column.name }}__p25,
+            max(case when quartile = 2 then lower_value + (upper_value - lower_value) * weight end)
+                as {{ column.name }}__p50,
+            max(case when quartile = 3 then lower_value + (upper_value - lower_value) * weight end)
+                as {{ column.name }}__p75
         from {{ column.name }}__quartile_values
 
     ),
@@ -182,9 +187,9 @@ profiles as (
             {{ column.name }}__max_value as max_value,
             {{ column.name }}__mean as mean,
             {{ column.name }}__std as std,
-            {{ column.name }}__quartiles[1] as p25,
-            {{ column.name }}__quartiles[2] as p50,
-            {{ column.name }}__quartiles[3] as p75
+            {{ column.name }}__p25 as p25,
+            {{ column.name }}__p50 as p50,
+            {{ column.name }}__p75 as p75
         from measures
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

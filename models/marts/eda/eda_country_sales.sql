@@ -7,7 +7,10 @@ with
 invoice_days as (
 
     select
-        * exclude (country),
+        customer_id,
+        invoice_no,
+        purchase_lines,
+        revenue,
         coalesce(country, 'Unspecified') as country
     from {{ ref('int_customer_invoice_days') }}
 
@@ -28,7 +31,7 @@ by_country as (
 
 select
     *,
-    revenue / sum(revenue) over () as share_of_revenue,
+    cast(revenue as double) / cast(sum(revenue) over () as double) as share_of_revenue,
     {{ run_stamp() }}
 from by_country
 order by revenue desc, country asc

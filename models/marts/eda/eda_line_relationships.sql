@@ -135,7 +135,7 @@ select
     cast(top_lines.top_lines_min_value as decimal(18, 6)) as top_lines_min_value,
     cast(round(coalesce(top_lines.top_lines_revenue, 0), 2) as decimal(18, 2)) as top_lines_revenue,
     cast(round(coalesce(totals.revenue, 0), 2) as decimal(18, 2)) as revenue,
-    cast(top_lines.top_lines_revenue / nullif(totals.revenue, 0) as double) as top_lines_revenue_share,
+    cast(top_lines.top_lines_revenue as double) / cast(nullif(totals.revenue, 0) as double) as top_lines_revenue_share,
     {{ run_stamp() }}
 from totals
 cross join moments
