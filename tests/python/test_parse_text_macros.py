@@ -38,10 +38,14 @@ BLANKS = ["", " ", "  ", "\t", "\r", "\n", "\u00a0", " \u00a0"]
 def render_macro(name: str, column: str) -> str:
     """The SQL macro ``name`` in macros/parse_text.sql renders for ``column``."""
     source = MACROS.read_text()
-    match = re.search(r"({%\s*macro\s+" + name + r"\(.*?{%-?\s*endmacro\s*%})", source, re.S)
-    assert match, f"macros/parse_text.sql has no macro {name}"
+    # the DuckDB implementation, the dispatcher's default
+    implementation = f"default__{name}"
+    match = re.search(
+        r"({%\s*macro\s+" + implementation + r"\(.*?{%-?\s*endmacro\s*%})", source, re.S
+    )
+    assert match, f"macros/parse_text.sql has no macro {implementation}"
     module = jinja2.Environment().from_string(match.group(1)).module
-    return str(getattr(module, name)(column))
+    return str(getattr(module, implementation)(column))
 
 
 def padded(values: list[str]) -> list[str]:
