@@ -24,7 +24,11 @@
     {%- for name in names -%}
         {%- set normal = modules.re.sub('[\\s_]+', '', (name | string).strip().lstrip('\ufeff')).lower() -%}
         {%- for canonical, names_for in aliases.items() -%}
-            {%- if canonical not in positions and normal in names_for | map('lower') | map('replace', ' ', '') | list -%}
+            {%- set known = [] -%}
+            {%- for alias in names_for -%}
+                {%- do known.append(normalised_header_name(alias)) -%}
+            {%- endfor -%}
+            {%- if canonical not in positions and normal in known -%}
                 {%- do positions.update({canonical: name}) -%}
             {%- endif -%}
         {%- endfor -%}
