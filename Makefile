@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # dbt reads profiles.yml from the project root.
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: build test test-fast lint dbt-test pytest report bench bench-daily evaluate clean
+.PHONY: build test test-fast lint dbt-test pytest spark-test report bench bench-daily bench-spark evaluate clean
 
 # Recreated whenever requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -17,12 +17,13 @@ $(VENV)/.installed: requirements.txt
 build: $(VENV)/.installed
 	$(BIN)/dbt build
 
-## test: everything that checks the project (lint, dbt build with data and unit tests, pytest)
-test: lint dbt-test pytest
+## test: everything that checks the project (lint, dbt build with data and unit tests,
+## pytest, and the Spark target against the DuckDB target)
+test: lint dbt-test pytest spark-test
 
 ## test-fast: the quick loop - lint, and the pytest tests that do not run dbt
 test-fast: lint
-	$(BIN)/pytest -m "not dbt" -q
+	$(BIN)/pytest -m "not dbt and not spark" -q
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check python tests models bench evaluator
@@ -41,7 +42,18 @@ dbt-test: $(VENV)/.installed
 	PYTHONPATH=python $(BIN)/python -m segmentation.docs_coverage target/manifest.json target/catalog.json
 
 pytest: $(VENV)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not spark"
+
+# The Spark target's extras (requirements-spark.txt), added to .venv when they change.
+$(VENV)/.spark-installed: requirements-spark.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	touch $@
+
+## spark-test: install the Spark extras, then build the bundled sample and generated
+## exports of every accepted shape on the spark target (a local PySpark session, Java 17)
+## and check the audit and every customer's RFM equal the DuckDB target's
+spark-test: $(VENV)/.spark-installed
+	$(BIN)/pytest -m spark
 
 ## report: reports/segmentation_report.html from the published warehouse (DUCKDB_PATH, default warehouse.duckdb)
 report: $(VENV)/.installed
@@ -57,6 +69,11 @@ bench: $(VENV)/.installed
 ## writes the "Daily loads" section of BENCHMARKS.md. E.g. make bench-daily BENCH_ARGS='--lines 50M'
 bench-daily: $(VENV)/.installed
 	PYTHONPATH=python $(BIN)/python bench/daily_loads.py $(BENCH_ARGS)
+
+## bench-spark: the spark target against the DuckDB target on one generated CSV (0.5M and
+## 5M lines); writes the "Spark target" section of BENCHMARKS.md. Needs the Spark extras.
+bench-spark: $(VENV)/.spark-installed
+	PYTHONPATH=python $(BIN)/python bench/spark_target.py $(BENCH_ARGS)
 
 ## evaluate: dbt Labs' dbt-project-evaluator on a throwaway copy of the project (a manual
 ## check, not part of make test: it needs local checkouts of the package and of dbt-utils),

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from measuring import parse_size, size_label
+from measuring import marked_section, parse_size, replace_marked_section, size_label
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
@@ -327,22 +327,12 @@ def stored_results() -> list[dict[str, Any]]:
 
 def current_section(report: Path = PROJECT_ROOT / "BENCHMARKS.md") -> str:
     """The section as ``report`` has it now (kept when no result files are at hand)."""
-    text = report.read_text() if report.exists() else ""
-    if SECTION_START not in text:
-        return ""
-    return text[text.index(SECTION_START) : text.index(SECTION_END) + len(SECTION_END)] + "\n"
+    return marked_section(report, SECTION_START, SECTION_END)
 
 
 def write_section(report: Path, section: str) -> None:
     """Replace (or append) the daily-loads section of ``report``."""
-    text = report.read_text() if report.exists() else ""
-    if SECTION_START in text:
-        before = text[: text.index(SECTION_START)]
-        after = text[text.index(SECTION_END) + len(SECTION_END) :].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    report.write_text(text)
+    replace_marked_section(report, section, SECTION_START, SECTION_END)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -285,3 +285,29 @@ def last_json_line(text: str) -> dict[str, Any]:
             if isinstance(value, dict):
                 return value
     return {}
+
+
+# ----------------------------------------------------------------------- report
+
+
+def marked_section(report: Path, start: str, end: str) -> str:
+    """The part of ``report`` from the ``start`` marker to the ``end`` marker ("" if none)."""
+    text = report.read_text() if report.exists() else ""
+    if start not in text:
+        return ""
+    return text[text.index(start) : text.index(end) + len(end)] + "\n"
+
+
+def replace_marked_section(report: Path, section: str, start: str, end: str) -> None:
+    """Replace the part of ``report`` between the markers with ``section``.
+
+    The section is appended when the report has no markers yet.
+    """
+    text = report.read_text() if report.exists() else ""
+    if start in text:
+        before = text[: text.index(start)]
+        after = text[text.index(end) + len(end) :].lstrip("\n")
+        text = before + section + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    report.write_text(text)

@@ -519,4 +519,10 @@ def render_report(runs: list[dict[str, Any]]) -> str:
     from daily_loads import current_section, render_section, stored_results
 
     daily = render_section(stored_results()) or current_section()
-    return "\n".join(out) + ("\n" + daily if daily else "")
+    # and the spark benchmark's
+    import spark_target
+
+    spark = spark_target.render_section(spark_target.stored_results())
+    spark = spark or spark_target.current_section()
+    sections = [section for section in (daily, spark) if section]
+    return "\n".join(out) + "".join("\n" + section for section in sections)

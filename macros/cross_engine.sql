@@ -115,7 +115,7 @@
                     {%- if value is none -%}
                         cast(null as {{ type }})
                     {%- else -%}
-                        cast('{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}' as {{ type }})
+                        cast({{ spark_string_literal(value | string) }} as {{ type }})
                     {%- endif -%}
                     {{- ", " if not loop.last -}}
                 {%- endfor -%}
@@ -152,7 +152,9 @@
         decimal of at most 6 places) in millionths, divided in integers, so both engines
         give the same cent (dividing decimals gives a double on DuckDB, and a rounded
         decimal on Spark, each off by a cent now and then). NULL when divisor is 0. -#}
-    {%- set micros = "cast(round(" ~ amount ~ ", 6) * 1000000 as bigint)" -%}
+    {#- the product in 38 digits: DuckDB multiplies an 18-digit decimal in 64 bits, which
+        overflows from 9,223,372.04 on -#}
+    {%- set micros = "cast(round(cast(" ~ amount ~ " as decimal(38, 6)), 6) * 1000000 as bigint)" -%}
     {%- set count = "cast(nullif(" ~ divisor ~ ", 0) as bigint)" -%}
     cast(
         cast(

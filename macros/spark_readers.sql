@@ -33,6 +33,52 @@
         ~ "allowed: a .csv, .csv.gz or .parquet file, or a glob ending in one of them") }}
 {%- endmacro %}
 
+{% macro spark_source_file(uri, encoded=false) -%}
+    {#- A file's path as the DuckDB target writes it in source_file (as Python's glob gives
+        it), from the absolute URI a Spark reader gives: var transactions_path itself for
+        a single file; for a glob, the pattern's directory as written, then the rest of
+        the path below that directory. The `file:` scheme is dropped, and the %-escapes of
+        a reader's `_metadata.file_path` (encoded) undone. A path with another scheme
+        (s3:, dbfs:) is kept as Spark gives it. -#}
+    {%- set given = var('transactions_path') | string | trim -%}
+    {%- set path = "regexp_replace(" ~ uri ~ ", '^file:', '')" -%}
+    {%- if encoded -%}
+        {#- url_decode also reads + as a blank: a + stays one by being escaped first -#}
+        {%- set path = "url_decode(replace(" ~ path ~ ", '+', '%2B'))" -%}
+    {%- endif -%}
+    {%- set magic = modules.re.search("[*?]|\\x5b", given) -%}
+    {%- if not magic -%}
+        {{ spark_string_literal(given) }}
+    {%- elif modules.re.match('^[A-Za-z][A-Za-z0-9+.-]*:', given) or not execute -%}
+        {{ path }}
+    {%- else -%}
+        {#- the directory before the first wildcard, as written and as an absolute path
+            (the working directory is the JVM's, the dbt process's) -#}
+        {%- set written = given[:magic.start()].rpartition('/')[0] -%}
+        {%- set cwd = run_query("select reflect('java.lang.System', 'getProperty', 'user.dir')").columns[0].values()[0] -%}
+        {%- set parts = [] -%}
+        {%- for part in ((written if given.startswith('/') else cwd ~ '/' ~ written)).split('/') -%}
+            {%- if part == '..' and parts -%}
+                {%- do parts.pop() -%}
+            {%- elif part not in ('', '.', '..') -%}
+                {%- do parts.append(part) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set absolute = '/' ~ parts | join('/') ~ ('/' if parts else '') -%}
+        {%- set prefix = written ~ '/' if (written or given.startswith('/')) else '' -%}
+        case
+            when startswith({{ path }}, {{ spark_string_literal(absolute) }})
+                then concat({{ spark_string_literal(prefix) }}, substring({{ path }}, {{ absolute | length + 1 }}))
+            else {{ path }}
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark_string_literal(text) -%}
+    {#- text as a Spark SQL string literal (backslashes and quotes escaped). -#}
+    '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
+{%- endmacro %}
+
 {% macro transaction_column_aliases() -%}
     {#- The header names each source column goes by (UCI Online Retail, then Online
         Retail II), compared after lower-casing and removing blanks and underscores. The

@@ -15,7 +15,13 @@
 {%- endmacro %}
 
 {% macro spark__record_run_start() -%}
-    {#- Spark keeps no work file and publishes nothing: its tables are the warehouse. -#}
+    {#- Spark keeps no work file and publishes nothing: its tables are the warehouse. Says
+        once per command what does not run here (README "On Spark"). -#}
+    {%- if execute and flags.WHICH in ('build', 'run') -%}
+        {{ log("spark target: the SQL models run; the Python models (clustering, segments,"
+            ~ " segment history, publication) are disabled, as dbt-spark runs Python models"
+            ~ " on Databricks only - README \"On Spark\"", info=true) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro prepare_build_log() -%}

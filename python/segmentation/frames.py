@@ -1,22 +1,52 @@
-"""Hand DuckDB relations to pandas through Arrow, the way the Python models need them."""
+"""Hand a model's input relations to pandas, the way the Python models need them.
+
+The clustering package takes pandas and gives pandas; the models convert at this one
+boundary, on one row per customer: a DuckDB relation through Arrow, a Spark DataFrame
+(dbt.ref on Databricks) through ``toPandas``.
+"""
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 import duckdb
 import pandas as pd
+
+
+class SparkFrame(Protocol):
+    """What relation_to_frame uses of a pyspark DataFrame."""
+
+    dtypes: list[tuple[str, str]]
+
+    def selectExpr(self, *expressions: str) -> Any: ...
+
+    def toPandas(self) -> pd.DataFrame: ...
 
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def relation_to_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
-    """The relation as a pandas DataFrame via Arrow, DECIMAL columns as float64.
+def _spark_quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
 
-    Arrow moves the (one row per customer) data column by column without Python
-    objects; casting DECIMAL to DOUBLE in DuckDB first avoids a column of
-    ``decimal.Decimal`` objects, which scikit-learn would convert one by one.
+
+def relation_to_frame(relation: duckdb.DuckDBPyRelation | SparkFrame) -> pd.DataFrame:
+    """The relation as a pandas DataFrame, DECIMAL columns as float64.
+
+    A DuckDB relation goes through Arrow, column by column without Python objects; a
+    Spark DataFrame through ``toPandas``. Casting DECIMAL to DOUBLE in the engine first
+    avoids a column of ``decimal.Decimal`` objects, which scikit-learn would convert one
+    by one.
     """
+    if not isinstance(relation, duckdb.DuckDBPyRelation):
+        expressions = [
+            f"cast({_spark_quoted(name)} as double) as {_spark_quoted(name)}"
+            if kind.startswith("decimal")
+            else _spark_quoted(name)
+            for name, kind in relation.dtypes
+        ]
+        return relation.selectExpr(*expressions).toPandas()
     columns = [
         f"cast({_quoted(name)} as double) as {_quoted(name)}"
         if str(kind).upper().startswith("DECIMAL")

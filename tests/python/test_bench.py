@@ -322,3 +322,28 @@ def test_the_daily_loads_section_says_whether_each_target_is_met():
     )
     assert "- 5M lines, 1 dbt thread(s): 0.49 against at most 0.5 (met)" in section
     assert "- 50M lines, 1 dbt thread(s): 0.20 against at most 0.15 (missed)" in section
+
+
+spark_bench = _load("spark_target")
+measuring = _load("measuring")
+
+
+def test_the_spark_section_gives_ratios_and_keeps_its_place(tmp_path):
+    result = {
+        "lines": 500_000, "models": 23, "file_bytes": 2**20, "same_audit": True,
+        "duckdb_startup_s": 2.0, "spark_startup_s": 20.0,
+        "duckdb_build_s": 5.0, "spark_build_s": 80.0, "machine": "x86_64, 2 cores",
+    }  # fmt: skip
+    section = spark_bench.render_section([result])
+    assert "| 0.5M | 23 | 16.0 | 10.0 | 25% | yes |" in section
+    assert spark_bench.render_section([{**result, "same_audit": False}]).count("| NO |") == 1
+    assert spark_bench.render_section([]) == ""
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text("# Benchmarks\n\ntext\n")
+    for _ in range(2):
+        measuring.replace_marked_section(
+            report, section, spark_bench.SECTION_START, spark_bench.SECTION_END
+        )
+    text = report.read_text()
+    assert text.count(spark_bench.SECTION_START) == 1 and text.startswith("# Benchmarks\n")
+    assert spark_bench.current_section(report) == text[text.index(spark_bench.SECTION_START) :]

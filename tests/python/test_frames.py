@@ -33,3 +33,31 @@ def test_a_python_mart_is_stamped_with_the_one_run_row():
     assert stamped["dbt_run_id"].tolist() == ["abc", "abc"]
     with pytest.raises(ValueError, match="exactly one row, has 2"):
         with_run_stamp(stamped, pd.concat([run, run]))
+
+
+@pytest.mark.spark
+def test_a_spark_dataframe_arrives_as_the_same_frame():
+    """dbt.ref gives a Spark DataFrame on Databricks: the same pandas frame comes out."""
+    sql = pytest.importorskip("pyspark.sql")
+    spark = (
+        sql.SparkSession.builder.master("local[1]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    try:
+        query = (
+            "select cast(17850 as bigint) as customer_id, cast(12.34 as decimal(18, 2)) "
+            "as monetary, 'UK' as country, 3 as frequency, 1.5 as `odd ``name`"
+        )
+        frame = relation_to_frame(spark.sql(query))
+    finally:
+        spark.stop()
+    want = relation_to_frame(duckdb.connect().sql(query.replace("`odd ``name`", '"odd `name"')))
+    assert list(frame.columns) == ["customer_id", "monetary", "country", "frequency", "odd `name"]
+    assert frame["monetary"].dtype == "float64" and frame["monetary"].iloc[0] == 12.34
+    assert (
+        frame.drop(columns="odd `name")
+        .astype(str)
+        .equals(want.drop(columns="odd `name").astype(str))
+    )

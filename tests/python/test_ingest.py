@@ -7,10 +7,13 @@ import gzip
 from pathlib import Path
 
 import duckdb
+import jinja2
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 
 from segmentation.ingest import (
+    COLUMN_ALIASES,
     OUTPUT_COLUMNS,
     TransactionFileError,
     load_transaction_lines,
@@ -352,3 +355,15 @@ def test_a_header_that_no_delimiter_splits_into_the_columns_says_which_were_trie
     message = error_for(write_csv(tmp_path / "hash.csv", header, ["1#2#3#4#5#6#7#8"]))
     assert "hash.csv" in message and "required column missing" in message
     assert "no other delimiter (';', tab, '|') gave all eight columns either" in message
+
+
+def test_the_spark_readers_know_the_same_header_names() -> None:
+    """transaction_column_aliases (macros/spark_readers.sql, the Spark target's readers)
+    gives COLUMN_ALIASES: one list of header names for both engines' readers."""
+    returned: list[object] = []
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
+    environment.globals["return"] = lambda value: returned.append(value) or ""
+    source = (PROJECT_ROOT / "macros" / "spark_readers.sql").read_text()
+    environment.from_string(source).module.transaction_column_aliases()
+    assert len(returned) == 1 and isinstance(returned[0], dict)
+    assert {name: tuple(names) for name, names in returned[0].items()} == COLUMN_ALIASES

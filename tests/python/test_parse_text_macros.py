@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import re
 
 import duckdb
 import jinja2
@@ -21,31 +20,54 @@ from conftest import PROJECT_ROOT
 MACROS = PROJECT_ROOT / "macros" / "parse_text.sql"
 UCI_FORMATS = "['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y']"
 
+#: The blanks a value may have around it (the data contract's reading): spaces, tabs,
+#: line ends, form and vertical tabs, no-break spaces.
+TRIMMED = r"regexp_replace(value, '^[ \t\n\r\f\x0B\xA0]+|[ \t\n\r\f\x0B\xA0]+$', '', 'g')"
+#: The two date shapes of the data contract: ISO 8601 (a zone suffix allowed) and the UCI
+#: CSV export style, month first.
+ISO = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?"
+UCI = r"\d{1,2}/\d{1,2}/\d{4}( \d{1,2}:\d{2}(:\d{2})?)?"
+NUMBER = f"try_cast({TRIMMED} as double)"
+
 #: The plain definitions: what each macro must return for every text.
 PLAIN = {
     "timestamp_from_text": (
-        f"coalesce(try_cast(trim(value) as timestamp), try_strptime(trim(value), {UCI_FORMATS}))"
+        f"case when regexp_full_match({TRIMMED}, '{ISO}') then try_cast({TRIMMED} as timestamp)"
+        f" when regexp_full_match({TRIMMED}, '{UCI}')"
+        f" then try_strptime({TRIMMED}, {UCI_FORMATS}) end"
     ),
-    "decimal_from_text": "try_cast(trim(value) as decimal(18, 6))",
-    "is_missing_text": (
-        "(nullif(trim(value), '') is null or lower(trim(value)) in ('nan', 'null', 'none', 'n/a'))"
+    "decimal_from_text": f"try_cast({TRIMMED} as decimal(18, 6))",
+    "integer_from_text": (
+        f"case when {NUMBER} = floor({NUMBER}) then try_cast({NUMBER} as bigint) end"
     ),
+    "is_missing_text": (f"coalesce(lower({TRIMMED}), '') in ('', 'nan', 'null', 'none', 'n/a')"),
 }
 
-BLANKS = ["", " ", "  ", "\t", "\r", "\n", "\u00a0", " \u00a0"]
+BLANKS = ["", " ", "  ", "\t", "\r", "\n", "\u00a0", " \u00a0", "\t\u00a0", "\u00a0\r\n"]
+
+
+class DefaultAdapter:
+    """dbt's adapter.dispatch as the DuckDB target resolves it: the default__ macro."""
+
+    def __init__(self, module) -> None:
+        self.module = module
+
+    def dispatch(self, name: str, _package: str):
+        return getattr(self.module, f"default__{name}")
 
 
 def render_macro(name: str, column: str) -> str:
-    """The SQL macro ``name`` in macros/parse_text.sql renders for ``column``."""
-    source = MACROS.read_text()
-    # the DuckDB implementation, the dispatcher's default
-    implementation = f"default__{name}"
-    match = re.search(
-        r"({%\s*macro\s+" + implementation + r"\(.*?{%-?\s*endmacro\s*%})", source, re.S
-    )
-    assert match, f"macros/parse_text.sql has no macro {implementation}"
-    module = jinja2.Environment().from_string(match.group(1)).module
-    return str(getattr(module, implementation)(column))
+    """The SQL macro ``name`` in macros/parse_text.sql renders for ``column`` on DuckDB
+    (its default__ implementation, with the macros it calls)."""
+    environment = jinja2.Environment()
+    adapter = DefaultAdapter(None)
+    environment.globals.update(adapter=adapter, execute=True)
+    environment.globals["return"] = lambda value: value
+    module = environment.from_string(MACROS.read_text()).module
+    adapter.module = module
+    implementation = getattr(module, f"default__{name}", None)
+    assert implementation, f"macros/parse_text.sql has no macro default__{name}"
+    return str(implementation(column))
 
 
 def padded(values: list[str]) -> list[str]:
@@ -145,7 +167,8 @@ def missing_spellings() -> list[str]:
 CASES = {
     "timestamp_from_text": lambda: date_spellings() + random_texts(20_000, "0123456789/-: T", 1),
     "decimal_from_text": lambda: number_spellings() + random_texts(20_000, "0123456789.-+eE ", 2),
-    "is_missing_text": lambda: missing_spellings() + random_texts(5_000, "nNaA/#lLuoe ", 3),
+    "is_missing_text": lambda: missing_spellings() + random_texts(5_000, "nNaA/#lLuoe \t", 3),
+    "integer_from_text": lambda: number_spellings() + random_texts(20_000, "0123456789.-+eE_ ", 4),
 }
 
 

@@ -11,7 +11,7 @@ with
 listing as (
 
     select
-        regexp_replace(path, '^file:', '') as source_file,
+        {{ spark_source_file('path') }} as source_file,
         length as file_size,
         modificationtime as modified_at
     from binaryfile.`{{ spark_export_path() }}`

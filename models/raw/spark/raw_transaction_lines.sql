@@ -41,7 +41,7 @@
     {%- endif %}
 
     select
-        regexp_replace(_metadata.file_path, '^file:', '') as source_file,
+        {{ spark_source_file('_metadata.file_path', encoded=true) }} as source_file,
         cast(_metadata.row_index + 2 as bigint) as line_number,
         {% for canonical in aliases -%}
             cast({{ '`' ~ (positions.get(canonical, canonical) | replace('`', '``')) ~ '`' }} as string)
@@ -58,7 +58,7 @@
     physical as (
 
         select
-            regexp_replace(_metadata.file_path, '^file:', '') as source_file,
+            {{ spark_source_file('_metadata.file_path', encoded=true) }} as source_file,
             _metadata.file_block_start as block_start,
             monotonically_increasing_id() as read_order,
             value as line
