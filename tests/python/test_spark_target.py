@@ -19,13 +19,12 @@ import os
 import random
 import re
 import shlex
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import CAUTIOUS, PROJECT_ROOT, dbt_command, dbt_environment, run_dbt, synth
+from conftest import CAUTIOUS, PROJECT_ROOT, run_dbt, synth
 from test_dbt_rfm_matches_the_contract import RFM_MODELS, SHAPES
 from test_parse_text_macros import date_spellings, missing_spellings, number_spellings
 
@@ -204,13 +203,18 @@ def texts() -> list[str]:
     return list(dict.fromkeys(cases))
 
 
+def as_text(call: str) -> str:
+    """SQL giving the answer of a macro call as text, the same spelling on both engines."""
+    return "cast({{ " + call + " }} as string)"
+
+
 #: Per text case: each macro's answer as text.
 TEXT_MACROS = {
-    "integer_from_text": "cast({{ integer_from_text('value') }} as string)",
-    "decimal_from_text": "cast({{ decimal_from_text('value') }} as string)",
-    "timestamp_from_text": "cast({{ timestamp_from_text('value') }} as string)",
-    "is_missing_text": "cast({{ is_missing_text('value') }} as string)",
-    "text_starts_with": "cast({{ text_starts_with('value', \"'1'\") }} as string)",
+    "integer_from_text": as_text("integer_from_text('value')"),
+    "decimal_from_text": as_text("decimal_from_text('value')"),
+    "timestamp_from_text": as_text("timestamp_from_text('value')"),
+    "is_missing_text": as_text("is_missing_text('value')"),
+    "text_starts_with": as_text("text_starts_with('value', \"'1'\")"),
     "csv_line": "{{ csv_line(['value', \"'x'\"]) }}",
 }
 
@@ -244,65 +248,53 @@ FIXED = {
 
 #: Cases that are not text: (macro, case, SQL giving the answer as text, the answer).
 OTHER_CASES = [
-    (m, case, sql, answer)
-    for m, cases in {
-        "days_between": [
-            (
-                f"{a} to {b}",
-                f"cast({{{{ days_between(\"date '{a}'\", \"date '{b}'\") }}}} as string)",
-                n,
-            )
-            for a, b, n in [
-                ("2010-12-01", "2011-12-10", "374"),
-                ("2012-02-28", "2012-03-01", "2"),
-                ("2011-12-10", "2011-12-10", "0"),
-                ("2011-12-10", "2011-12-01", "-9"),
-            ]
-        ],
-        "cents_quotient": [
-            (
-                f"{a} / {b}",
-                f"cast({{{{ cents_quotient('cast({a} as decimal(18, 6))', '{b}') }}}} as string)",
-                q,
-            )
-            for a, b, q in [
-                ("1.005", "1", "1.01"),
-                ("-1.005", "1", "-1.01"),
-                ("10", "3", "3.33"),
-                ("20", "3", "6.67"),
-                ("0.004999", "1", "0.00"),
-                ("-0.015", "3", "-0.01"),
-                ("123456789.125", "1", "123456789.13"),
-                ("5", "0", None),
-            ]
-        ],
-        "integer_divide": [
-            (f"{a} div {b}", f"cast({{{{ integer_divide('{a}', '{b}') }}}} as string)", q)
-            for a, b, q in [("7", "2", "3"), ("-7", "2", "-3"), ("7", "-2", "-3"), ("6", "3", "2")]
-        ],
-        "value_type_name": [
-            (
-                kind,
-                '{{ value_type_name("' + expression + '") }}',
-                kind,
-            )
-            for kind, expression in [
-                ("BIGINT", "cast(1 as bigint)"),
-                ("VARCHAR", "cast('a' as string)"),
-                ("DECIMAL(18,6)", "cast(1 as decimal(18, 6))"),
-                ("TIMESTAMP", "cast('2010-12-01 08:26:00' as timestamp)"),
-            ]
-        ],
-        "type_timestamp_tz": [
-            (
-                "round trip",
-                "cast(cast(cast('2010-12-01 08:26:00' as {{ type_timestamp_tz() }}) as timestamp)"
-                " as string)",
-                "2010-12-01 08:26:00",
-            )
-        ],
-    }.items()
-    for case, sql, answer in cases
+    *[
+        ("days_between", f"{a} to {b}", as_text(f"days_between(\"date '{a}'\", \"date '{b}'\")"), n)
+        for a, b, n in [
+            ("2010-12-01", "2011-12-10", "374"),
+            ("2012-02-28", "2012-03-01", "2"),
+            ("2011-12-10", "2011-12-10", "0"),
+            ("2011-12-10", "2011-12-01", "-9"),
+        ]
+    ],
+    *[
+        (
+            "cents_quotient",
+            f"{a} / {b}",
+            as_text(f"cents_quotient('cast({a} as decimal(18, 6))', '{b}')"),
+            q,
+        )
+        for a, b, q in [
+            ("1.005", "1", "1.01"),
+            ("-1.005", "1", "-1.01"),
+            ("10", "3", "3.33"),
+            ("20", "3", "6.67"),
+            ("0.004999", "1", "0.00"),
+            ("-0.015", "3", "-0.01"),
+            ("123456789.125", "1", "123456789.13"),
+            ("5", "0", None),
+        ]
+    ],
+    *[
+        ("integer_divide", f"{a} div {b}", as_text(f"integer_divide('{a}', '{b}')"), q)
+        for a, b, q in [("7", "2", "3"), ("-7", "2", "-3"), ("7", "-2", "-3"), ("6", "3", "2")]
+    ],
+    *[
+        ("value_type_name", kind, '{{ value_type_name("' + expression + '") }}', kind)
+        for kind, expression in [
+            ("BIGINT", "cast(1 as bigint)"),
+            ("VARCHAR", "cast('a' as string)"),
+            ("DECIMAL(18,6)", "cast(1 as decimal(18, 6))"),
+            ("TIMESTAMP", "cast('2010-12-01 08:26:00' as timestamp)"),
+        ]
+    ],
+    (
+        "type_timestamp_tz",
+        "round trip",
+        "cast(cast(cast('2010-12-01 08:26:00' as {{ type_timestamp_tz() }}) as timestamp)"
+        " as string)",
+        "2010-12-01 08:26:00",
+    ),
 ]
 
 #: Set-returning and aggregate macros: (macro, case, query of (answer) rows, answers).
@@ -362,9 +354,10 @@ def macro_query(cases: list[str], cases_file: Path, engine: str) -> str:
         for i, (name, case, query, _) in enumerate(ROW_CASES)
     ]
     # an aggregate over a stored column (DuckDB's bitmap needs the column's statistics)
+    distinct = as_text("distinct_integers('id % 1000')")
     parts.append(
-        "select 'distinct_integers' as macro, 'ids' as case_id, "
-        f"cast({{{{ distinct_integers('id % 1000') }}}} as string) as answer from {read} as c"
+        f"select 'distinct_integers' as macro, 'ids' as case_id, {distinct} as answer "
+        f"from {read} as c"
     )
     return "\nunion all\n".join(parts)
 
@@ -372,34 +365,18 @@ def macro_query(cases: list[str], cases_file: Path, engine: str) -> str:
 def show(query: str, engine: str, tmp_path: Path, warehouse: Path | None = None) -> list[dict]:
     """The rows of ``dbt show --inline query`` on ``engine``'s target (against the
     warehouses of DUCKDB_PATH=warehouse, a throwaway one by default)."""
-    done = subprocess.run(
-        dbt_command(
-            "show",
-            "--target",
-            TARGETS[engine],
-            "--inline",
-            query,
-            "--limit",
-            "-1",
-            "--output",
-            "json",
-            "--log-format",
-            "json",
-            "--target-path",
-            str(tmp_path / f"target-{engine}"),
-        ),
-        cwd=PROJECT_ROOT,
-        env=dbt_environment(warehouse or tmp_path / f"{engine}.duckdb"),
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_dbt(
+        *("show", "--target", TARGETS[engine], "--inline", query, "--limit", "-1"),
+        *("--output", "json", "--log-format", "json"),
+        *("--target-path", str(tmp_path / f"target-{engine}")),
+        warehouse=warehouse or tmp_path / f"{engine}.duckdb",
     )
-    assert done.returncode == 0, f"{engine}:\n{done.stdout[-3000:]}{done.stderr[-2000:]}"
-    for line in done.stdout.splitlines():
+    assert done.returncode == 0, f"{engine}:\n{done.output[-5000:]}"
+    for line in done.output.splitlines():
         event = json.loads(line) if line.startswith("{") else {}
         if event.get("info", {}).get("name") == "ShowNode":
             return json.loads(event["data"]["preview"])
-    raise AssertionError(f"{engine}: no rows in dbt show's output:\n{done.stdout[-2000:]}")
+    raise AssertionError(f"{engine}: no rows in dbt show's output:\n{done.output[-2000:]}")
 
 
 def astronomical(answer: str | None) -> str | None:
