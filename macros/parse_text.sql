@@ -146,18 +146,20 @@
 {%- endmacro %}
 
 {% macro spark__integer_from_text(column) -%}
-    {%- set number = "try_cast(replace(" ~ spark__trimmed_text(column) ~ ", '_', '') as double)" -%}
+    {%- set trimmed = spark__trimmed_text(column) -%}
+    {%- set number = "try_cast(replace(" ~ trimmed ~ ", '_', '') as double)" -%}
     case
-        when {{ spark__number_shape(spark__trimmed_text(column)) }}
+        when {{ spark__number_shape(trimmed) }}
             and try_cast({{ number }} as bigint) = {{ number }}
             then try_cast({{ number }} as bigint)
     end
 {%- endmacro %}
 
 {% macro spark__decimal_from_text(column) -%}
+    {%- set trimmed = spark__trimmed_text(column) -%}
     case
-        when {{ spark__number_shape(spark__trimmed_text(column)) }}
-            then try_cast(replace({{ spark__trimmed_text(column) }}, '_', '') as decimal(18, 6))
+        when {{ spark__number_shape(trimmed) }}
+            then try_cast(replace({{ trimmed }}, '_', '') as decimal(18, 6))
     end
 {%- endmacro %}
 

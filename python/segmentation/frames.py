@@ -7,6 +7,7 @@ boundary, on one row per customer: a DuckDB relation through Arrow, a Spark Data
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import duckdb
@@ -31,6 +32,18 @@ def _spark_quoted(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def _doubles_for_decimals(
+    columns: Iterable[tuple[str, str]], quoted: Callable[[str], str]
+) -> list[str]:
+    """A select list of ``(name, type)`` columns, each DECIMAL one cast to DOUBLE."""
+    return [
+        f"cast({quoted(name)} as double) as {quoted(name)}"
+        if kind.upper().startswith("DECIMAL")
+        else quoted(name)
+        for name, kind in columns
+    ]
+
+
 def relation_to_frame(relation: duckdb.DuckDBPyRelation | SparkFrame) -> pd.DataFrame:
     """The relation as a pandas DataFrame, DECIMAL columns as float64.
 
@@ -40,20 +53,12 @@ def relation_to_frame(relation: duckdb.DuckDBPyRelation | SparkFrame) -> pd.Data
     by one.
     """
     if not isinstance(relation, duckdb.DuckDBPyRelation):
-        expressions = [
-            f"cast({_spark_quoted(name)} as double) as {_spark_quoted(name)}"
-            if kind.startswith("decimal")
-            else _spark_quoted(name)
-            for name, kind in relation.dtypes
-        ]
-        return relation.selectExpr(*expressions).toPandas()
-    columns = [
-        f"cast({_quoted(name)} as double) as {_quoted(name)}"
-        if str(kind).upper().startswith("DECIMAL")
-        else _quoted(name)
-        for name, kind in zip(relation.columns, relation.types, strict=True)
-    ]
-    return relation.select(", ".join(columns)).to_arrow_table().to_pandas()
+        return relation.selectExpr(
+            *_doubles_for_decimals(relation.dtypes, _spark_quoted)
+        ).toPandas()
+    columns = zip(relation.columns, map(str, relation.types), strict=True)
+    select = ", ".join(_doubles_for_decimals(columns, _quoted))
+    return relation.select(select).to_arrow_table().to_pandas()
 
 
 #: The columns that stamp a mart's rows with the dbt invocation that built them.
