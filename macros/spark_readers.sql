@@ -79,22 +79,6 @@
     '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
 
-{% macro transaction_column_aliases() -%}
-    {#- The header names each source column goes by (UCI Online Retail, then Online
-        Retail II), compared after lower-casing and removing blanks and underscores. The
-        same as COLUMN_ALIASES in python/segmentation/ingest.py (a test checks). -#}
-    {{ return({
-        'invoice_no': ['InvoiceNo', 'Invoice'],
-        'stock_code': ['StockCode'],
-        'description': ['Description'],
-        'quantity': ['Quantity'],
-        'invoice_date': ['InvoiceDate'],
-        'unit_price': ['UnitPrice', 'Price'],
-        'customer_id': ['CustomerID', 'Customer ID'],
-        'country': ['Country'],
-    }) }}
-{%- endmacro %}
-
 {% macro normalised_header_name(name) -%}
     {#- A header name as compared with the aliases (Python's _normalise). -#}
     {{ return(name | lower | replace(' ', '') | replace('_', '')) }}
@@ -108,35 +92,4 @@
         {%- do found.append("nullif(array_position(" ~ names ~ ", '" ~ normalised_header_name(alias) ~ "'), 0)") -%}
     {%- endfor -%}
     {{ return('cast(' ~ (found[0] if found | length == 1 else 'least(' ~ found | join(', ') ~ ')') ~ ' as int)') }}
-{%- endmacro %}
-
-{% macro spark_split_csv_line(line, delimiter) -%}
-    {#- SQL: the fields of one CSV line split at the delimiter (a one-character string
-        column), as ingest.py splits them: a line without quotes at every delimiter; an
-        odd number of quotes gives NULL (an unclosed quote); else at the delimiters
-        outside quotes, each quoted field losing its quotes and its doubled quotes
-        undoubled. -#}
-    case
-        when {{ line }} is null then null
-        when not contains({{ line }}, '"') then split({{ line }}, concat('\\Q', {{ delimiter }}, '\\E'), -1)
-        when (length({{ line }}) - length(replace({{ line }}, '"', ''))) % 2 = 1 then null
-        else transform(
-                split(
-                    array_join(
-                        transform(
-                            split({{ line }}, '"', -1),
-                            (segment, i) -> if(i % 2 = 0, replace(segment, {{ delimiter }}, char(31)), segment)
-                        ),
-                        '"'
-                    ),
-                    char(31),
-                    -1
-                ),
-                value -> if(
-                    length(value) >= 2 and startswith(value, '"') and endswith(value, '"'),
-                    replace(substring(value, 2, length(value) - 2), '""', '"'),
-                    value
-                )
-            )
-    end
 {%- endmacro %}

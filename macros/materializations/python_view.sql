@@ -1,11 +1,11 @@
 {#- A Python model whose result is SQL text becomes a view of that SQL; one whose
     result is a relation or a data frame becomes a table (as with `table`).
 
-    raw_transaction_lines uses it so that the export's fields are not written to the
+    raw_export_lines uses it so that the export's fields are not written to the
     warehouse as text before they are typed: writing every field of every line as
-    text cost more than all the cleaning after it. Its view splits a CSV's lines
-    (copied once, compactly, into raw_csv_lines) or reads a Parquet file in place;
-    an Excel workbook, read through pandas, still lands in a table. -#}
+    text cost more than all the cleaning after it. Its view reads a CSV's lines
+    (copied once, compactly, into raw_csv_lines) or a Parquet file in place; an Excel
+    workbook, read through pandas, still lands in a table. -#}
 {% materialization python_view, adapter='duckdb', supported_languages=['python'] %}
 
     {%- set existing = load_cached_relation(this) -%}

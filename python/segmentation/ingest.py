@@ -1,29 +1,36 @@
-"""Load a transactions export into DuckDB as one text row per data line.
+"""Read a transactions export into DuckDB: its data lines, and how each file is laid out.
 
 The loader is the only place that knows about file formats. Whatever comes in
 (CSV, gzipped CSV, Parquet, Excel, or a glob of one of them; UCI Online Retail or
-Online Retail II headers; UTF-8 or Latin-1), it produces the same relation:
+Online Retail II headers; UTF-8 or Latin-1), it produces the same relation, which the
+model ``raw_export_lines`` is:
 
-=================  =========================================================
-column             meaning
-=================  =========================================================
-source_file        the file the line came from, as given or as the glob found it
-line_number        1-based line in that file; the header is line 1, so the first
-                   data line is 2 (Excel: the sheet row; Parquet: row ordinal + 1)
-invoice_no ...     the eight source columns under canonical snake_case names, as
-                   text exactly as found (no trimming, no casting)
-parse_error        NULL, or why the line could not be split into fields
-raw_line           the line's text when ``parse_error`` is set, else NULL
-=================  =========================================================
+==================  =========================================================
+column              meaning
+==================  =========================================================
+source_file         the file the line came from, as given or as the glob found it
+line_number         1-based line in that file; the header is line 1, so the first
+                    data line is 2 (Excel: the sheet row; Parquet: row ordinal + 1)
+line                a CSV line's text as read (NULL for an empty line, and for
+                    Parquet and Excel rows)
+field_delimiter     a CSV file's field delimiter, found from its header; NULL for
+                    Parquet and Excel rows
+field_count         the number of fields in a CSV file's header
+``<column>``        where each of the eight source columns sits in a CSV file's
+_position           header (1-based)
+invoice_no ...      a Parquet or Excel row's eight source columns under canonical
+                    snake_case names, as text exactly as found (NULL for CSV lines)
+==================  =========================================================
 
-Nothing is dropped: a CSV line with the wrong number of fields or an unclosed
-quote becomes a row with ``parse_error`` set, so the downstream row accounting
-adds up to the number of data lines in the file. Casting (dates, numbers) is left
-to the staging model, where a value that does not cast is visible as such.
+Nothing is dropped: every data line of a CSV file is a row, blank or not. The model
+``raw_transaction_lines`` (models/raw/raw_transaction_lines.sql) splits the lines into
+fields with the ``split_csv_line`` macro and decides which lines cannot be split; the
+staging model casts the values. The Spark target's readers (models/raw/spark/) give the
+same relation.
 
-A CSV file is split by DuckDB, not by Python: its physical lines are copied into a
-one-column table (their rowids are the line numbers), and SQL splits each line at
-the commas outside quotes, so DuckDB does all per-line work on every core.
+A CSV file's physical lines are copied by DuckDB, not by Python, into a one-column
+table (their rowids are the line numbers), so DuckDB does all per-line work on every
+core.
 
 A file that cannot be used at all (missing, empty, unreadable, a required column
 absent) raises :class:`TransactionFileError` with a message naming the file and
@@ -54,13 +61,23 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("Country",),
 }
 CANONICAL_COLUMNS: tuple[str, ...] = tuple(COLUMN_ALIASES)
+#: Where each source column sits in a CSV file's header, one column per source column.
+POSITION_COLUMNS: tuple[str, ...] = tuple(f"{c}_position" for c in CANONICAL_COLUMNS)
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "source_file",
     "line_number",
+    "line",
+    "field_delimiter",
+    "field_count",
+    *POSITION_COLUMNS,
     *CANONICAL_COLUMNS,
-    "parse_error",
-    "raw_line",
 )
+#: The SQL type of each column of :data:`OUTPUT_COLUMNS` that is not text.
+_INTEGER_COLUMNS: dict[str, str] = {
+    "line_number": "bigint",
+    "field_count": "integer",
+    **dict.fromkeys(POSITION_COLUMNS, "integer"),
+}
 FORMATS: dict[str, str] = {
     ".csv": "csv",
     ".csv.gz": "csv",
@@ -70,12 +87,6 @@ FORMATS: dict[str, str] = {
 
 #: Where :func:`transaction_lines_query` copies CSV lines when not told otherwise.
 TEMPORARY_LINES_TABLE = "temp.main.transaction_csv_lines"
-
-# Splitting a CSV line inside DuckDB: commas outside double quotes become this
-# separator, then the line is split on it. A unit separator never occurs in
-# retail text; if it ever does, the line fails the field-count check and is
-# reported as malformed rather than mis-split silently.
-_FIELD_SEPARATOR = "chr(31)"
 
 
 class TransactionFileError(ValueError):
@@ -241,8 +252,6 @@ def _read_header_bytes(path: str) -> bytes:
 #: The field delimiters a CSV header is tried with, in order: the comma, then the
 #: semicolon Excel writes where the comma is the decimal mark, then tab and pipe.
 CSV_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
-#: The columns whose numbers a semicolon-delimited export writes with a decimal comma.
-DECIMAL_COMMA_COLUMNS: tuple[str, ...] = ("quantity", "unit_price", "customer_id")
 
 
 @dataclass(frozen=True)
@@ -251,11 +260,6 @@ class CsvLayout:
 
     header: HeaderMap
     delimiter: str
-
-    @property
-    def decimal_comma(self) -> bool:
-        """Numbers use a decimal comma (``2,55``) where fields are split by ``;``."""
-        return self.delimiter == ";"
 
 
 def _header_text(path: str) -> str:
@@ -367,93 +371,27 @@ def _prepare_lines_table(
     con.execute(f"create or replace {kind} {table} (line varchar)")
 
 
-def _stored_lines_sql(table: str, rowids: tuple[int, int]) -> str:
-    """``(line_number, line)`` for the lines :func:`_store_lines` put in ``table``."""
-    first, last = rowids
-    return f"""select rowid - {first} + 1 as line_number, line
-            from {table}
-            where rowid between {first} and {last}"""
-
-
-def _csv_relation_sql(path: str, layout: CsvLayout, numbered_lines: str) -> str:
-    """SQL turning every physical line after the header into one row of text fields.
-
-    ``numbered_lines`` is SQL giving ``(line_number, line)`` for the file's lines. With
-    a decimal comma, the numbers of :data:`DECIMAL_COMMA_COLUMNS` are rewritten with a
-    decimal point (``1.234,5`` -> ``1234.5``); a value without a comma is left as it is.
+def _csv_relation_sql(path: str, layout: CsvLayout, table: str, rowids: tuple[int, int]) -> str:
+    """SQL giving every physical line after the header of the file whose lines
+    :func:`_store_lines` put in ``table`` (at ``rowids``), with the file's layout.
     """
+    first, last = rowids
     header = layout.header
-    delimiter = _char_sql(layout.delimiter)
-    # Fast path: a line without quotes splits on commas (most lines; nothing to
-    # unquote). Otherwise commas outside quotes (the odd segments when splitting on
-    # the quote character) become the separator, and each field that is quoted loses
-    # its quotes and has its doubled quotes undoubled; an odd number of quotes means
-    # a quote was never closed.
-    split = f"""
-        case
-            when line is null then null
-            when not contains(line, '"') then string_split(line, {delimiter})
-            when (length(line) - length(replace(line, '"', ''))) % 2 = 1 then null
-            else list_transform(
-                string_split(
-                    array_to_string(
-                        list_transform(
-                            string_split(line, '"'),
-                            lambda segment, i: if(i % 2 = 1,
-                                replace(segment, {delimiter}, {_FIELD_SEPARATOR}),
-                                segment)
-                        ),
-                        '"'
-                    ),
-                    {_FIELD_SEPARATOR}
-                ),
-                lambda value: if(
-                    length(value) >= 2 and starts_with(value, '"') and ends_with(value, '"'),
-                    replace(value[2:-2], '""', '"'),
-                    value
-                )
-            )
-        end"""
-
-    def field(canonical: str) -> str:
-        value = f"fields[{header.positions[canonical]}]"
-        if layout.decimal_comma and canonical in DECIMAL_COMMA_COLUMNS:
-            value = (
-                f"case when contains({value}, ',') "
-                f"then replace(replace({value}, '.', ''), ',', '.') else {value} end"
-            )
-        return f"case when parse_error is null then {value} end as {canonical}"
-
-    columns = ",\n            ".join(field(c) for c in CANONICAL_COLUMNS)
+    positions = ",\n            ".join(
+        f"{header.positions[c]} as {c}_position" for c in CANONICAL_COLUMNS
+    )
+    values = ", ".join(f"cast(null as varchar) as {c}" for c in CANONICAL_COLUMNS)
     return f"""
-        with lines as (
-            {numbered_lines}
-        ),
-        split as (
-            select line_number, line, {split} as fields
-            from lines
-            where line_number > 1
-        ),
-        checked as (
-            select
-                line_number,
-                line,
-                fields,
-                case
-                    when line is null then 'empty line'
-                    when fields is null then 'unclosed quote'
-                    when len(fields) <> {header.field_count}
-                        then 'expected {header.field_count} fields, found ' || len(fields)
-                end as parse_error
-            from split
-        )
         select
             {_quote(path)} as source_file,
-            line_number,
-            {columns},
-            parse_error,
-            case when parse_error is not null then coalesce(line, '') end as raw_line
-        from checked
+            rowid - {first} + 1 as line_number,
+            line,
+            {_char_sql(layout.delimiter)} as field_delimiter,
+            {header.field_count} as field_count,
+            {positions},
+            {values}
+        from {table}
+        where rowid between {first + 1} and {last}
     """
 
 
@@ -488,11 +426,18 @@ def _parquet_relation_sql(con: duckdb.DuckDBPyConnection, path: str) -> str:
         select
             {_quote(path)} as source_file,
             file_row_number + 2 as line_number,
-            {columns},
-            cast(null as varchar) as parse_error,
-            cast(null as varchar) as raw_line
+            {_no_layout_sql()},
+            {columns}
         from read_parquet({_quote(os.path.abspath(path))}, file_row_number = true)
     """
+
+
+def _no_layout_sql() -> str:
+    """The layout columns of a row whose values are read by column name (NULL)."""
+    return ", ".join(
+        f"cast(null as {_INTEGER_COLUMNS.get(c, 'varchar')}) as {c}"
+        for c in ("line", "field_delimiter", "field_count", *POSITION_COLUMNS)
+    )
 
 
 # ------------------------------------------------------------------------- Excel
@@ -533,9 +478,12 @@ def _excel_frame(path: str):
     if not parts:
         raise TransactionFileError(f"transactions file '{path}': no sheet has data lines")
     out = pd.concat(parts, ignore_index=True)
-    out["parse_error"] = None
-    out["raw_line"] = None
-    return out.astype({c: "string" for c in (*CANONICAL_COLUMNS, "parse_error", "raw_line")})
+    for column in ("line", "field_delimiter", "field_count", *POSITION_COLUMNS):
+        out[column] = None
+    types = {c: "Int32" if c in _INTEGER_COLUMNS else "string" for c in OUTPUT_COLUMNS}
+    types["line_number"] = "int64"
+    del types["source_file"]
+    return out.astype(types)[list(OUTPUT_COLUMNS)]
 
 
 def _excel_text(value: object) -> str | None:
@@ -572,8 +520,7 @@ def empty_lines_query() -> str:
     no new file).
     """
     columns = ", ".join(
-        f"cast(null as {'bigint' if c == 'line_number' else 'varchar'}) as {c}"
-        for c in OUTPUT_COLUMNS
+        f"cast(null as {_INTEGER_COLUMNS.get(c, 'varchar')}) as {c}" for c in OUTPUT_COLUMNS
     )
     return f"select {columns} where false"
 
@@ -585,18 +532,19 @@ def transaction_lines_query(
     lines_table: str | None = None,
     files: Sequence[str] | None = None,
 ) -> str:
-    """Return SQL selecting one text row per data line of ``path`` (file or glob).
+    """Return SQL selecting one row per data line of ``path`` (file or glob): a CSV
+    line's text and its file's layout, or a Parquet or Excel row's values.
 
-    A CSV file's physical lines are first copied into ``lines_table`` (one text
-    column, replaced if it exists; rowids number the lines), and the query splits them
-    from there: one fast parallel pass, after which DuckDB splits and casts on every
-    core (numbering lines while reading the file would keep everything after it on
-    one thread). Parquet files are read in place, by absolute path. Either way the SQL
-    stands on its own and can back a view (the files a glob matched are fixed when this
-    runs), unless ``lines_table`` is None: then the lines go to a temporary table,
-    which lives as long as ``con``. Excel workbooks are read through pandas and
-    registered on ``con``; their SQL is valid only on ``con`` (see
-    :func:`reads_files_directly`).
+    A CSV file's physical lines are first copied into ``lines_table`` (one text column,
+    replaced if it exists; rowids number the lines), and the query reads them from
+    there: one fast parallel pass, after which DuckDB splits (the model
+    raw_transaction_lines) and casts on every core (numbering lines while reading the
+    file would keep everything after it on one thread). Parquet files are read in place,
+    by absolute path. Either way the SQL stands on its own and can back a view (the
+    files a glob matched are fixed when this runs), unless ``lines_table`` is None: then
+    the lines go to a temporary table, which lives as long as ``con``. Excel workbooks
+    are read through pandas and registered on ``con``; their SQL is valid only on
+    ``con`` (see :func:`reads_files_directly`).
 
     Parameters
     ----------
@@ -616,7 +564,7 @@ def transaction_lines_query(
     Returns
     -------
     A query with the columns in :data:`OUTPUT_COLUMNS`, all text except
-    ``line_number`` (BIGINT).
+    ``line_number`` (BIGINT), ``field_count`` and the positions (INTEGER).
 
     Raises
     ------
@@ -638,8 +586,8 @@ def transaction_lines_query(
     for file in files:
         if fmt == "csv":
             layout = csv_layout(file)
-            numbered = _stored_lines_sql(lines_table, _store_lines(con, lines_table, file))
-            parts.append(_csv_relation_sql(file, layout, numbered))
+            rowids = _store_lines(con, lines_table, file)
+            parts.append(_csv_relation_sql(file, layout, lines_table, rowids))
         elif fmt == "parquet":
             parts.append(_parquet_relation_sql(con, file))
         else:

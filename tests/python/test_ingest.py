@@ -7,18 +7,23 @@ import gzip
 from pathlib import Path
 
 import duckdb
-import jinja2
 import pandas as pd
 import pytest
-from conftest import PROJECT_ROOT
 
 from segmentation.ingest import (
+    CANONICAL_COLUMNS,
     COLUMN_ALIASES,
     OUTPUT_COLUMNS,
     TransactionFileError,
     load_transaction_lines,
     transaction_lines_query,
 )
+from segmentation.model_sql import macro_module, render_model
+
+#: The model that splits the loader's lines into fields, and the macros it uses.
+SPLIT_MODEL = "raw/raw_transaction_lines.sql"
+SPLIT_MACROS = ["export_lines.sql"]
+SPLIT_COLUMNS = ["source_file", "line_number", *CANONICAL_COLUMNS, "parse_error", "raw_line"]
 
 UCI_HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
 II_HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"
@@ -30,8 +35,14 @@ GOOD_LINES = [
 
 
 def load(path: Path | str) -> pd.DataFrame:
+    """The export as dbt gives it on DuckDB: read by the loader (raw_export_lines), then
+    split into fields by the model raw_transaction_lines."""
     con = duckdb.connect()
-    return load_transaction_lines(con, str(path)).df()
+    lines = load_transaction_lines(con, str(path))
+    assert lines.columns == list(OUTPUT_COLUMNS)
+    lines.create_view("raw_export_lines")
+    split = render_model(SPLIT_MODEL, {"raw_export_lines": "raw_export_lines"}, SPLIT_MACROS)
+    return con.sql(split).df()
 
 
 def write_csv(path: Path, header: str, lines: list[str], encoding: str = "utf-8") -> Path:
@@ -45,7 +56,7 @@ def write_csv(path: Path, header: str, lines: list[str], encoding: str = "utf-8"
 
 def test_a_csv_line_becomes_one_row_of_text_fields(tmp_path):
     rows = load(write_csv(tmp_path / "t.csv", UCI_HEADER, GOOD_LINES))
-    assert list(rows.columns) == list(OUTPUT_COLUMNS)
+    assert list(rows.columns) == SPLIT_COLUMNS
     assert rows["line_number"].tolist() == [2, 3, 4]
     first = rows.iloc[0]
     assert first["invoice_no"] == "536365"
@@ -358,12 +369,9 @@ def test_a_header_that_no_delimiter_splits_into_the_columns_says_which_were_trie
 
 
 def test_the_spark_readers_know_the_same_header_names() -> None:
-    """transaction_column_aliases (macros/spark_readers.sql, the Spark target's readers)
-    gives COLUMN_ALIASES: one list of header names for both engines' readers."""
-    returned: list[object] = []
-    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
-    environment.globals["return"] = lambda value: returned.append(value) or ""
-    source = (PROJECT_ROOT / "macros" / "spark_readers.sql").read_text()
-    environment.from_string(source).module.transaction_column_aliases()
-    assert len(returned) == 1 and isinstance(returned[0], dict)
-    assert {name: tuple(names) for name, names in returned[0].items()} == COLUMN_ALIASES
+    """transaction_column_aliases (macros/export_lines.sql, used by the Spark target's
+    readers and by raw_transaction_lines) gives COLUMN_ALIASES: one list of header names
+    for both engines."""
+    aliases = macro_module(SPLIT_MACROS)["transaction_column_aliases"]()
+    assert isinstance(aliases, dict)
+    assert {name: tuple(names) for name, names in aliases.items()} == COLUMN_ALIASES

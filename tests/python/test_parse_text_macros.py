@@ -13,9 +13,10 @@ import itertools
 import random
 
 import duckdb
-import jinja2
 import pytest
 from conftest import PROJECT_ROOT
+
+from segmentation.model_sql import macro_module
 
 MACROS = PROJECT_ROOT / "macros" / "parse_text.sql"
 UCI_FORMATS = "['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y']"
@@ -46,26 +47,10 @@ PLAIN = {
 BLANKS = ["", " ", "  ", "\t", "\r", "\n", "\u00a0", " \u00a0", "\t\u00a0", "\u00a0\r\n"]
 
 
-class DefaultAdapter:
-    """dbt's adapter.dispatch as the DuckDB target resolves it: the default__ macro."""
-
-    def __init__(self, module) -> None:
-        self.module = module
-
-    def dispatch(self, name: str, _package: str):
-        return getattr(self.module, f"default__{name}")
-
-
 def render_macro(name: str, column: str) -> str:
     """The SQL macro ``name`` in macros/parse_text.sql renders for ``column`` on DuckDB
     (its default__ implementation, with the macros it calls)."""
-    environment = jinja2.Environment()
-    adapter = DefaultAdapter(None)
-    environment.globals.update(adapter=adapter, execute=True)
-    environment.globals["return"] = lambda value: value
-    module = environment.from_string(MACROS.read_text()).module
-    adapter.module = module
-    implementation = getattr(module, f"default__{name}", None)
+    implementation = macro_module([MACROS.name]).get(f"default__{name}")
     assert implementation, f"macros/parse_text.sql has no macro default__{name}"
     return str(implementation(column))
 

@@ -1,11 +1,12 @@
-"""One text row per data line of the files this build loads (raw_load_batch's new files).
+"""The data lines of the files this build loads (raw_load_batch's new files), as read.
 
 A thin adapter: the reading rules live in python/segmentation/ingest.py. The
-`python_view` materialization makes the returned SQL a view: for CSV it splits the
+`python_view` materialization makes the returned SQL a view: for CSV it reads the
 lines, which the loader first copies into the table `raw_csv_lines` (this build's files
-only); for Parquet it reads the files in place. An Excel workbook comes back as a
-relation and is stored as a table. Files loaded by earlier builds are not read again:
-their lines are in int_transaction_lines_parsed already.
+only), with each file's layout; for Parquet it reads the files in place. An Excel
+workbook comes back as a relation and is stored as a table. Files loaded by earlier
+builds are not read again: their lines are in int_transaction_lines_parsed already.
+raw_transaction_lines splits the lines into fields.
 """
 
 from segmentation.ingest import (

@@ -1,12 +1,13 @@
-{#- Spark: one text row per data line of the export, the same rows as the DuckDB
-    target's loader (python/segmentation/ingest.py) gives, read by Spark's own readers.
+{#- Spark: the data lines of the export, the same rows as the DuckDB target's loader
+    (python/segmentation/ingest.py) gives, read by Spark's own readers.
     CSV (also gzipped) is read with the text reader, one row per physical line in file
     order (numbered from each line's block offset and read order), so that every line
     counts: Spark's CSV reader drops blank lines and reads an unclosed quote on to
     later lines, which would change the row accounting. A file whose lines are not all
-    UTF-8 is decoded as Latin-1. Each file's header picks its delimiter (, ; tab |) and
-    the position of every column; the fields are split by spark_split_csv_line. Parquet
-    is read with the Parquet reader, its row index giving the line. -#}
+    UTF-8 is decoded as Latin-1. Each file's header gives its layout: the delimiter
+    (, ; tab |) and the position of every column; raw_transaction_lines splits the
+    lines. Parquet is read with the Parquet reader, its row index giving the line and
+    its columns found by name. -#}
 
 {{ config(materialized='table') }}
 
@@ -46,9 +47,11 @@
         {% for canonical in aliases -%}
             cast({{ '`' ~ (positions.get(canonical, canonical) | replace('`', '``')) ~ '`' }} as string)
                 as {{ canonical }},
+            cast(null as int) as {{ canonical }}_position,
         {% endfor -%}
-        cast(null as string) as parse_error,
-        cast(null as string) as raw_line
+        cast(null as string) as line,
+        cast(null as string) as field_delimiter,
+        cast(null as int) as field_count
     from parquet.`{{ path }}`
 
 {% else %}
@@ -191,51 +194,24 @@
 
     ),
 
-    split_lines as (
+    data_lines as (
 
         select
             decoded.source_file,
             decoded.line_number,
+            {% for canonical in aliases -%}
+                usable.layout.{{ canonical }} as {{ canonical }}_position,
+                cast(null as string) as {{ canonical }},
+            {% endfor -%}
             decoded.line,
-            usable.layout,
-            {{ spark_split_csv_line('decoded.line', 'usable.layout.delimiter') }} as field_values
+            usable.layout.delimiter as field_delimiter,
+            usable.layout.field_count
         from decoded
         inner join usable on decoded.source_file = usable.source_file
         where decoded.line_number > 1 and usable.refusal is null
 
-    ),
-
-    checked as (
-
-        select
-            split_lines.*,
-            case
-                when split_lines.line is null then 'empty line'
-                when split_lines.field_values is null then 'unclosed quote'
-                when size(split_lines.field_values) <> split_lines.layout.field_count
-                    then concat(
-                            'expected ', split_lines.layout.field_count,
-                            ' fields, found ', size(split_lines.field_values)
-                        )
-            end as parse_error
-        from split_lines
-
     )
 
-    select
-        checked.source_file,
-        checked.line_number,
-        {% for canonical in aliases -%}
-            {%- set value = 'element_at(checked.field_values, checked.layout.' ~ canonical ~ ')' -%}
-            {%- if canonical in ['quantity', 'unit_price', 'customer_id'] -%}
-                {#- a `;` export writes numbers with a decimal comma: 1.234,5 -> 1234.5 -#}
-                {%- set value = "case when checked.layout.delimiter = ';' and contains(" ~ value ~ ", ',') then "
-                    ~ "replace(replace(" ~ value ~ ", '.', ''), ',', '.') else " ~ value ~ " end" -%}
-            {%- endif %}
-            case when checked.parse_error is null then {{ value }} end as {{ canonical }},
-        {% endfor -%}
-        checked.parse_error,
-        case when checked.parse_error is not null then coalesce(checked.line, '') end as raw_line
-    from checked
+    select * from data_lines
 
 {% endif %}
