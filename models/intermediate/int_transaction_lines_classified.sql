@@ -43,22 +43,5 @@ classified as (
 )
 
 select
-    source_file,
-    line_number,
-    reason,
-    malformed_detail,
-    parse_error,
-    invoice_no,
-    stock_code,
-    description,
-    quantity,
-    invoiced_at,
-    unit_price,
-    customer_id,
-    country,
-    customer_id_text,
-    quantity_text,
-    unit_price_text,
-    invoice_date_text,
-    raw_line
+    {{ classified_line_columns() | join(",\n    ") }}
 from classified

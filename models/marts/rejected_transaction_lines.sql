@@ -75,23 +75,9 @@ rejected as (
     -- malformed lines always show their text: as read when it could not be split,
     -- else the eight values as found joined back into a line
     select
-        source_file,
-        line_number,
-        reason,
-        malformed_detail,
-        parse_error,
-        invoice_no,
-        stock_code,
-        description,
-        quantity,
-        invoiced_at,
-        unit_price,
-        customer_id,
-        country,
-        customer_id_text,
-        quantity_text,
-        unit_price_text,
-        invoice_date_text,
+        {% for column in classified_line_columns() if column != 'raw_line' -%}
+            {{ column }},
+        {% endfor -%}
         case
             when reason = 'malformed' then coalesce(
                     raw_line,
