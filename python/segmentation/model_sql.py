@@ -76,7 +76,7 @@ def macro_module(files: Sequence[str]) -> dict[str, Callable[..., Any]]:
         return call
 
     macros = {name: called_as_dbt_calls(name) for name in sources}
-    # a template copies the globals when it is compiled: every name first, then compile
+    # a template copies the globals when its module is made: every name first, then modules
     environment.globals.update(macros)
     for name, source in sources.items():
         modules[name] = environment.from_string(source).module
