@@ -16,8 +16,8 @@ line                a CSV line's text as read (NULL for an empty line, and for
 field_delimiter     a CSV file's field delimiter, found from its header; NULL for
                     Parquet and Excel rows
 field_count         the number of fields in a CSV file's header
-``<column>``        where each of the eight source columns sits in a CSV file's
-_position           header (1-based)
+<column>_position   where each of the eight source columns sits in a CSV file's
+                    header (1-based), e.g. ``invoice_no_position``
 invoice_no ...      a Parquet or Excel row's eight source columns under canonical
                     snake_case names, as text exactly as found (NULL for CSV lines)
 ==================  =========================================================
