@@ -288,7 +288,7 @@ def render_section(results: list[dict[str, Any]]) -> str:
         if goal is not None:
             verdict = "met" if r["ratio"] <= goal else "missed"
             out.append(
-                f"- {size_label(r['lines'])} lines, {r['threads']} dbt thread(s): "
+                f"- {size_label(r['lines'])} lines, {r['format']}, {r['threads']} dbt thread(s): "
                 f"{r['ratio']:.2f} against at most {goal} ({verdict})"
             )
     for r in ordered:

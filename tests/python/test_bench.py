@@ -320,8 +320,8 @@ def test_the_daily_loads_section_says_whether_each_target_is_met():
     section = daily.render_section(
         [{**base, "lines": 5_000_000, "ratio": 0.49}, {**base, "lines": 50_000_000, "ratio": 0.2}]
     )
-    assert "- 5M lines, 1 dbt thread(s): 0.49 against at most 0.5 (met)" in section
-    assert "- 50M lines, 1 dbt thread(s): 0.20 against at most 0.15 (missed)" in section
+    assert "- 5M lines, parquet, 1 dbt thread(s): 0.49 against at most 0.5 (met)" in section
+    assert "- 50M lines, parquet, 1 dbt thread(s): 0.20 against at most 0.15 (missed)" in section
 
 
 spark_bench = _load("spark_target")
