@@ -63,13 +63,12 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 CANONICAL_COLUMNS: tuple[str, ...] = tuple(COLUMN_ALIASES)
 #: Where each source column sits in a CSV file's header, one column per source column.
 POSITION_COLUMNS: tuple[str, ...] = tuple(f"{c}_position" for c in CANONICAL_COLUMNS)
+#: A CSV line's text and its file's layout: NULL for a row read by column name.
+LAYOUT_COLUMNS: tuple[str, ...] = ("line", "field_delimiter", "field_count", *POSITION_COLUMNS)
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "source_file",
     "line_number",
-    "line",
-    "field_delimiter",
-    "field_count",
-    *POSITION_COLUMNS,
+    *LAYOUT_COLUMNS,
     *CANONICAL_COLUMNS,
 )
 #: The SQL type of each column of :data:`OUTPUT_COLUMNS` that is not text.
@@ -380,7 +379,6 @@ def _csv_relation_sql(path: str, layout: CsvLayout, table: str, rowids: tuple[in
     positions = ",\n            ".join(
         f"{header.positions[c]} as {c}_position" for c in CANONICAL_COLUMNS
     )
-    values = ", ".join(f"cast(null as varchar) as {c}" for c in CANONICAL_COLUMNS)
     return f"""
         select
             {_quote(path)} as source_file,
@@ -389,7 +387,7 @@ def _csv_relation_sql(path: str, layout: CsvLayout, table: str, rowids: tuple[in
             {_char_sql(layout.delimiter)} as field_delimiter,
             {header.field_count} as field_count,
             {positions},
-            {values}
+            {_null_columns_sql(CANONICAL_COLUMNS)}
         from {table}
         where rowid between {first + 1} and {last}
     """
@@ -426,18 +424,17 @@ def _parquet_relation_sql(con: duckdb.DuckDBPyConnection, path: str) -> str:
         select
             {_quote(path)} as source_file,
             file_row_number + 2 as line_number,
-            {_no_layout_sql()},
+            {_null_columns_sql(LAYOUT_COLUMNS)},
             {columns}
         from read_parquet({_quote(os.path.abspath(path))}, file_row_number = true)
     """
 
 
-def _no_layout_sql() -> str:
-    """The layout columns of a row whose values are read by column name (NULL)."""
-    return ", ".join(
-        f"cast(null as {_INTEGER_COLUMNS.get(c, 'varchar')}) as {c}"
-        for c in ("line", "field_delimiter", "field_count", *POSITION_COLUMNS)
-    )
+def _null_columns_sql(columns: Sequence[str]) -> str:
+    """``columns`` of :data:`OUTPUT_COLUMNS` as NULLs of their type (a CSV line has no
+    values by column name; a Parquet row has no layout).
+    """
+    return ", ".join(f"cast(null as {_INTEGER_COLUMNS.get(c, 'varchar')}) as {c}" for c in columns)
 
 
 # ------------------------------------------------------------------------- Excel
@@ -478,11 +475,10 @@ def _excel_frame(path: str):
     if not parts:
         raise TransactionFileError(f"transactions file '{path}': no sheet has data lines")
     out = pd.concat(parts, ignore_index=True)
-    for column in ("line", "field_delimiter", "field_count", *POSITION_COLUMNS):
+    for column in LAYOUT_COLUMNS:
         out[column] = None
-    types = {c: "Int32" if c in _INTEGER_COLUMNS else "string" for c in OUTPUT_COLUMNS}
-    types["line_number"] = "int64"
-    del types["source_file"]
+    types = {c: "Int32" if c in _INTEGER_COLUMNS else "string" for c in LAYOUT_COLUMNS}
+    types.update(dict.fromkeys(CANONICAL_COLUMNS, "string"))
     return out.astype(types)[list(OUTPUT_COLUMNS)]
 
 
@@ -519,10 +515,7 @@ def empty_lines_query() -> str:
     """A query with the columns of :data:`OUTPUT_COLUMNS` and no row (a build that loads
     no new file).
     """
-    columns = ", ".join(
-        f"cast(null as {_INTEGER_COLUMNS.get(c, 'varchar')}) as {c}" for c in OUTPUT_COLUMNS
-    )
-    return f"select {columns} where false"
+    return f"select {_null_columns_sql(OUTPUT_COLUMNS)} where false"
 
 
 def transaction_lines_query(

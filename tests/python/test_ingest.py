@@ -20,9 +20,11 @@ from segmentation.ingest import (
 )
 from segmentation.model_sql import macro_module, render_model
 
-#: The model that splits the loader's lines into fields, and the macros it uses.
-SPLIT_MODEL = "raw/raw_transaction_lines.sql"
+#: The macros the model that splits the loader's lines into fields uses, and its SQL.
 SPLIT_MACROS = ["export_lines.sql"]
+SPLIT_SQL = render_model(
+    "raw/raw_transaction_lines.sql", {"raw_export_lines": "raw_export_lines"}, SPLIT_MACROS
+)
 SPLIT_COLUMNS = ["source_file", "line_number", *CANONICAL_COLUMNS, "parse_error", "raw_line"]
 
 UCI_HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
@@ -41,8 +43,7 @@ def load(path: Path | str) -> pd.DataFrame:
     lines = load_transaction_lines(con, str(path))
     assert lines.columns == list(OUTPUT_COLUMNS)
     lines.create_view("raw_export_lines")
-    split = render_model(SPLIT_MODEL, {"raw_export_lines": "raw_export_lines"}, SPLIT_MACROS)
-    return con.sql(split).df()
+    return con.sql(SPLIT_SQL).df()
 
 
 def write_csv(path: Path, header: str, lines: list[str], encoding: str = "utf-8") -> Path:
