@@ -51,11 +51,13 @@
     {{ return(local_md5(parts | join(';'))) }}
 {%- endmacro %}
 
-{% macro stored_signature(unique_id) -%}
-    {#- The signature the node recorded when it last built (none if it never did). -#}
+{% macro stored_signature(unique_id, before_this_build=false) -%}
+    {#- The signature the node recorded when it last built (none if it never did);
+        with before_this_build, when it last built in an earlier invocation. -#}
     {%- set query -%}
         select arg_max(signature, recorded_at) from {{ target.schema }}.dbt_incremental_state
         where unique_id = '{{ unique_id }}'
+        {%- if before_this_build %} and dbt_run_id <> '{{ invocation_id }}'{% endif %}
     {%- endset -%}
     {{ return(run_query(query).columns[0].values()[0]) }}
 {%- endmacro %}
@@ -80,6 +82,54 @@
         load_batch_kind() == 'incremental'
         and stored_signature(model.unique_id) == upstream_signature(model.unique_id)
     ) }}
+{%- endmacro %}
+
+{% macro applied_load_batch(relation) -%}
+    {#- In a data test, after its model ran: true when the model (relation, an
+        incremental model of this project) applied only this build's new files, as
+        applies_load_batch decided when it ran: the batch is incremental, the model
+        built in this invocation, and nothing upstream of it changed since the build
+        before. A test may then check only the rows this build wrote. -#}
+    {%- if not execute or not engine_loads_incrementally() or flags.FULL_REFRESH -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set unique_id = 'model.' ~ project_name ~ '.' ~ relation.identifier -%}
+    {%- if unique_id not in graph.nodes -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set built_now = run_query(
+        "select count(*) from " ~ target.schema ~ ".dbt_incremental_state where unique_id = '"
+        ~ unique_id ~ "' and dbt_run_id = '" ~ invocation_id ~ "'").columns[0].values()[0] -%}
+    {{ return(
+        built_now > 0
+        and load_batch_kind() == 'incremental'
+        and stored_signature(unique_id, before_this_build=true) == upstream_signature(unique_id)
+    ) }}
+{%- endmacro %}
+
+{% macro load_batch_rows(relation, batch_key) -%}
+    {#- A data test's rows: every row of the model, or, when it applied only this build's
+        new files (applied_load_batch), the rows it may have written: those whose
+        batch_key (a column of the model and of int_transaction_lines_parsed) has a value
+        on a line of those files. The other rows were tested by the build that wrote
+        them. Without a batch_key, every row. -#}
+    {%- if batch_key is none -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {#- (the refs are taken before `execute` is known, so dbt records the test's
+        dependence on them when it parses) -#}
+    {%- set parsed = ref('int_transaction_lines_parsed') -%}
+    {%- set files = load_batch_files() -%}
+    {%- if not applied_load_batch(relation) -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- if batch_key == 'source_file' -%}
+        {%- set keys = files -%}
+    {%- else -%}
+        {%- set keys = "(select " ~ batch_key ~ " from " ~ parsed ~ " where source_file in "
+            ~ files ~ ")" -%}
+    {%- endif -%}
+    {{ return("(select * from " ~ relation ~ " where " ~ batch_key ~ " in " ~ keys ~ ")") }}
 {%- endmacro %}
 
 {% macro clear_unless_applying_load_batch() -%}
@@ -252,18 +302,5 @@
     {%- if execute and is_incremental() -%}
         delete from {{ this }}
         where as_of_date not in (select as_of_date from {{ ref('int_as_of_dates') }})
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro restamp_rows() -%}
-    {#- post-hook of rejected_transaction_lines, in its transaction: the rows earlier
-        builds wrote (loaded_by_run_id says which) get this build's dbt_run_id and
-        dbt_run_started_at, so that every row of every mart a build rebuilt carries
-        its id. -#}
-    {%- if execute and is_incremental() -%}
-        update {{ this }}
-        set dbt_run_id = '{{ invocation_id }}',
-            dbt_run_started_at = cast('{{ run_started_at.isoformat() }}' as timestamptz)
-        where dbt_run_id is distinct from '{{ invocation_id }}'
     {%- endif -%}
 {%- endmacro %}

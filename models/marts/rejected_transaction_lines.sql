@@ -3,8 +3,9 @@
     Incremental: a build that loads new files writes the rejected lines of those files,
     and rewrites those of the (customer, timestamp) groups the new lines touch, whose
     duplicates may have changed (int_duplicate_lines); every other row stays as the
-    build that wrote it left it (`loaded_by_run_id`). Every row then carries this
-    build's `dbt_run_id`, as in every mart (restamp_rows, a post-hook). -#}
+    build that wrote it left it. So its rows carry the build that wrote them
+    (`loaded_by_run_id`, `loaded_at`) rather than one `dbt_run_id` for the table:
+    stamping every row again would rewrite every rejected line on every build. -#}
 
 -- depends_on: {{ ref('raw_load_batch') }}
 -- depends_on: {{ ref('int_transaction_lines_parsed') }}
@@ -87,8 +88,7 @@ rejected as (
                     ]) }}
                 )
         end as raw_line,
-        '{{ invocation_id }}' as loaded_by_run_id,
-        {{ run_stamp() }}
+        {{ run_stamp('loaded_by_run_id', 'loaded_at') }}
     from lines
     where reason <> 'kept'
 

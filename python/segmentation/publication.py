@@ -55,7 +55,8 @@ PUBLICATION_LOG_TABLE = "dbt_publication_log"
 RECORD_TABLE = "warehouse_publication"
 #: The column every mart carries: the dbt invocation that built its rows.
 RUN_ID_COLUMN = "dbt_run_id"
-#: The column of a mart that daily loads extend: the build that wrote each row.
+#: The column of a mart that daily loads extend: the build that wrote each row (such a
+#: mart has no :data:`RUN_ID_COLUMN`: its rows come from many builds).
 WRITER_COLUMN = "loaded_by_run_id"
 
 
@@ -401,11 +402,10 @@ def _sync_rows(con: duckdb.DuckDBPyConnection, source: str, target: str, node: N
     """Bring ``target``'s copy of an incremental mart to ``source``'s by its unique key.
 
     An incremental build replaces the rows of the keys it touched, and
-    :data:`WRITER_COLUMN` names the build that wrote each row; every row carries the
-    id of the build that last rebuilt the table (``dbt_run_id``, the same in every
-    row). So the rows of ``source`` written by builds ``target`` has no rows of are
-    the change: delete ``target``'s rows with their keys, insert them, drop the rows
-    of builds ``source`` no longer holds, and give every row ``source``'s stamp.
+    :data:`WRITER_COLUMN` names the build that wrote each row. So the rows of
+    ``source`` written by builds ``target`` has no rows of are the change: delete
+    ``target``'s rows with their keys, insert them, and drop the rows of builds
+    ``source`` no longer holds. The rows no build touched are not written again.
     Returns whether ``target`` now holds, build by build, as many rows as ``source``
     (when not, as after a column change, the caller copies the table whole).
     """
@@ -421,7 +421,7 @@ def _sync_rows(con: duckdb.DuckDBPyConnection, source: str, target: str, node: N
             [source, node.name],
         ).fetchall()
     }
-    if WRITER_COLUMN not in columns or RUN_ID_COLUMN not in columns:
+    if WRITER_COLUMN not in columns:
         return False
     here = f"{_quote(source)}.main.{_quote(node.name)}"
     there = f"{_quote(target)}.main.{_quote(node.name)}"
@@ -449,18 +449,7 @@ def _sync_rows(con: duckdb.DuckDBPyConnection, source: str, target: str, node: N
     if gone:
         ids = ", ".join("?" for _ in gone)
         con.execute(f"delete from {there} where {writer} in ({ids})", gone)
-    stamps = con.execute(
-        f"select distinct {RUN_ID_COLUMN}, dbt_run_started_at from {here}"
-    ).fetchall()
-    if len(stamps) == 1:
-        con.execute(
-            f"update {there} set {RUN_ID_COLUMN} = ?, dbt_run_started_at = ? "
-            f"where {RUN_ID_COLUMN} is distinct from ?",
-            [stamps[0][0], stamps[0][1], stamps[0][0]],
-        )
-    return _rows_per_run(con, target, node.name, WRITER_COLUMN) == wanted and _rows_per_run(
-        con, target, node.name
-    ) == _rows_per_run(con, source, node.name)
+    return _rows_per_run(con, target, node.name, WRITER_COLUMN) == wanted
 
 
 def _stamp_and_count(

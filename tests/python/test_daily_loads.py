@@ -112,6 +112,14 @@ def test_a_new_week_then_two_more_at_once_give_the_full_build(tmp_path, weeks, f
     with duckdb.connect(str(warehouse), read_only=True) as con:
         loaded = con.sql("select count(distinct loaded_by_run_id) from transaction_files")
         assert loaded.fetchall() == [(3,)]
+        # publishing wrote each build's rejected lines once: the first build's rows
+        # still say it wrote them (no restamp of every row on every build)
+        writers = con.sql(
+            "select count(distinct loaded_by_run_id) from rejected_transaction_lines"
+        ).fetchall()
+        assert writers[0][0] >= 2
+        columns = {c[0] for c in con.sql("describe rejected_transaction_lines").fetchall()}
+        assert "dbt_run_id" not in columns and {"loaded_by_run_id", "loaded_at"} <= columns
 
 
 def test_a_late_week_earlier_in_path_order_gives_the_full_build(tmp_path, weeks, full):

@@ -45,7 +45,7 @@ COMPARED = {
 
 
 #: The columns that say which dbt command wrote a row: different in every build.
-RUN_ID_COLUMNS = (*RUN_STAMP_COLUMNS, "loaded_by_run_id")
+RUN_ID_COLUMNS = (*RUN_STAMP_COLUMNS, "loaded_by_run_id", "loaded_at")
 
 
 def spark_table(warehouse: Path, table: str) -> str:
