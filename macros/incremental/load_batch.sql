@@ -259,6 +259,27 @@
     {{ return("(" ~ batch ~ ")") }}
 {%- endmacro %}
 
+{% macro load_batch_period(column) -%}
+    {#- A condition on a timestamp column of the lines that holds on every day this
+        build's new lines are dated: from the first day of them to the end of the last,
+        as literals, so that DuckDB skips the row groups of every other period when the
+        lines are in time order (as weekly or daily exports are). A daily load's
+        (customer, day) and (customer, timestamp) groups lie inside it. `false` when the
+        new lines have no dates. Read when the caller compiles. -#}
+    {%- if not execute -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set bounds = run_query(
+        "select cast(min(invoiced_at) as date), cast(max(invoiced_at) as date) + 1 from "
+        ~ ref('int_transaction_lines_parsed') ~ " where source_file in " ~ load_batch_files()
+    ).rows[0] -%}
+    {%- if bounds[0] is none -%}
+        {{ return('false') }}
+    {%- endif -%}
+    {{ return("(" ~ column ~ " >= cast('" ~ bounds[0] ~ "' as timestamp) and " ~ column
+        ~ " < cast('" ~ bounds[1] ~ "' as timestamp))") }}
+{%- endmacro %}
+
 {% macro log_load_batch(ledger, full) -%}
     {#- One line in dbt's log: how many files transactions_path matches, how many this
         build loads, how many it skips as loaded before (or why it loads them all). -#}

@@ -30,7 +30,7 @@ kept as (
 
     select * from {{ ref('int_transactions_kept') }} as kept_lines
     {% if delta -%}
-        where exists (
+        where {{ load_batch_period('kept_lines.invoiced_at') }} and exists (
                 select 1 from touched
                 where touched.customer_id = kept_lines.customer_id
                     and touched.invoiced_on = kept_lines.invoiced_on

@@ -1,39 +1,24 @@
 {#- Each product a customer bought (kept lines), with the day they first bought it.
 
-    Incremental: a build that loads new files recomputes only the (customer, product) pairs
-    of its new lines, from every kept line of those pairs (a late file's line can make
-    an older copy a duplicate, and that copy has the same customer, product and all);
-    every other row stays as it was. -#}
+    Incremental: a build that loads new files updates only the (customer, product)
+    pairs of their kept lines, to the earlier of the day it held and the first day
+    among those lines; every other row stays as it was. That is a full build's answer
+    because a load only adds lines (a file that changed or went stops the build), and
+    the kept lines' (customer, product, day) only gain members: a line that a late
+    file turns into a duplicate has the same customer, product and day as the earlier
+    copy kept instead. Taking the earlier day twice (a build killed before its ledger
+    was written, then run again) gives the same day. -#}
 
 -- depends_on: {{ ref('raw_load_batch') }}
--- depends_on: {{ ref('int_transaction_lines_parsed') }}
 {% set delta = applies_load_batch() -%}
 
 with
 
-{% if delta -%}
-    touched as (
-
-        -- the (customer, product) pairs of this build's new lines; their first day is
-        -- found again from every kept line of the pair
-        select distinct
-            customer_id,
-            stock_code
-        from {{ ref('int_transaction_lines_parsed') }}
-        where source_file in {{ load_batch_files() }} and customer_id is not null
-
-    ),
-{%- endif %}
-
 kept as (
 
-    select * from {{ ref('int_transactions_kept') }} as kept_lines
+    select * from {{ ref('int_transactions_kept') }}
     {% if delta -%}
-        where exists (
-                select 1 from touched
-                where touched.customer_id = kept_lines.customer_id
-                    and touched.stock_code = kept_lines.stock_code
-            )
+        where source_file in {{ load_batch_files() }}
     {%- endif %}
 
 ),
@@ -49,4 +34,16 @@ products as (
 
 )
 
-select * from products
+{% if delta -%}
+    select
+        products.customer_id,
+        products.stock_code,
+        least(products.first_bought_on, coalesce(held.first_bought_on, products.first_bought_on))
+            as first_bought_on
+    from products
+    left join {{ this }} as held
+        on products.customer_id = held.customer_id
+            and products.stock_code = held.stock_code
+{%- else -%}
+    select * from products
+{%- endif %}

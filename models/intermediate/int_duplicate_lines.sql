@@ -27,6 +27,7 @@
         select * from {{ ref('int_transaction_lines_parsed') }} as parsed
         where {{ takes_part }}
     {%- if delta %}
+            and {{ load_batch_period('parsed.invoiced_at') }}
             and exists (
                 select 1 from touched_groups
                 where touched_groups.customer_id = parsed.customer_id

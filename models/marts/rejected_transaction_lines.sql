@@ -51,6 +51,7 @@ classified as (
             on
                 parsed.customer_id = touched_groups.customer_id
                 and parsed.invoiced_at = touched_groups.invoiced_at
+        where {{ load_batch_period('parsed.invoiced_at') }}
 
     ),
 
@@ -61,6 +62,9 @@ classified as (
         inner join touched_lines
             on classified.source_file = touched_lines.source_file
                 and classified.line_number = touched_lines.line_number
+        -- (the same lines, said so that the scan skips what no touched line can be)
+        where classified.source_file in {{ load_batch_files() }}
+            or {{ load_batch_period('classified.invoiced_at') }}
 
     ),
 {%- else -%}

@@ -320,3 +320,35 @@ def test_weekly_parquet_exports_load_one_week_at_a_time_like_a_full_build(tmp_pa
     assert f"{len(weeks)} file(s) matched: 1 new, {len(weeks) - 1} loaded before" in run.output
     assert run_dbt(*PRODUCTION, warehouse=reference, variables=glob).returncode == 0
     assert_same_warehouse(warehouse, reference)
+
+
+def test_a_daily_load_tests_the_rows_it_wrote_and_dbt_test_every_row(tmp_path, weeks):
+    # int_customer_products' uniqueness test, on a daily load, reads the rows of the new
+    # week's customers only: a repeated row of one of them fails the build; one of a
+    # customer the week does not have is left to the test of every row (`dbt test`)
+    from segmentation.warehouse import work_path
+
+    folder = folder_with(tmp_path, "exports", weeks[:-1])
+    warehouse = tmp_path / "w.duckdb"
+    build(warehouse, folder)
+    text = weeks[-1].read_text()
+    week = pd.read_csv(weeks[-1], dtype=str, keep_default_na=False, on_bad_lines="skip")
+    counts = pd.to_numeric(week["CustomerID"], errors="coerce").dropna().astype(int).value_counts()
+    regulars = set(counts[counts >= 3].index)  # surely in the week, however a line reads
+    with duckdb.connect(str(work_path(warehouse))) as con:
+        rows = con.sql("select customer_id, stock_code from int_customer_products").fetchall()
+        # a product the week never names, so the load leaves that row as it is
+        in_week = next(r for r in rows if r[0] in regulars and r[1] not in text)
+        not_in_week = next(r for r in rows if str(r[0]) not in text)
+        for customer, product in (in_week, not_in_week):
+            con.execute(
+                "insert into int_customer_products values (?, ?, date '2011-01-01')",
+                [customer, product],
+            )
+    add(folder, weeks[-1])
+    variables = {"transactions_path": str(folder / "*.csv")}
+    run = run_dbt(*PRODUCTION, warehouse=warehouse, variables=variables)
+    assert run.returncode != 0
+    assert "Got 1 result, configured to fail if != 0" in run.output, run.output[-3000:]
+    run = run_dbt("test", "-s", "int_customer_products", warehouse=warehouse, variables=variables)
+    assert "Got 2 results, configured to fail if != 0" in run.output, run.output[-3000:]
