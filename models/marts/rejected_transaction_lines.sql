@@ -32,39 +32,23 @@ classified as (
 
     ),
 
-    touched_lines as (
+    lines as (
 
-        -- this build's lines, and the lines of those groups
-        select
-            source_file,
-            line_number
-        from {{ ref('int_transaction_lines_parsed') }}
+        -- this build's lines, and the other lines of those groups: two reads, each
+        -- with a filter the scan can skip row groups by (the new files; their days)
+        select * from classified
         where source_file in {{ load_batch_files() }}
 
-        union
-
-        select
-            parsed.source_file,
-            parsed.line_number
-        from {{ ref('int_transaction_lines_parsed') }} as parsed
-        inner join touched_groups
-            on
-                parsed.customer_id = touched_groups.customer_id
-                and parsed.invoiced_at = touched_groups.invoiced_at
-        where {{ load_batch_period('parsed.invoiced_at') }}
-
-    ),
-
-    lines as (
+        union all
 
         select classified.*
         from classified
-        inner join touched_lines
-            on classified.source_file = touched_lines.source_file
-                and classified.line_number = touched_lines.line_number
-        -- (the same lines, said so that the scan skips what no touched line can be)
-        where classified.source_file in {{ load_batch_files() }}
-            or {{ load_batch_period('classified.invoiced_at') }}
+        inner join touched_groups
+            on
+                classified.customer_id = touched_groups.customer_id
+                and classified.invoiced_at = touched_groups.invoiced_at
+        where {{ load_batch_period('classified.invoiced_at') }}
+            and classified.source_file not in {{ load_batch_files() }}
 
     ),
 {%- else -%}
