@@ -13,12 +13,6 @@
 
 with
 
-classified as (
-
-    select * from {{ ref('int_transaction_lines_classified') }}
-
-),
-
 {% if delta -%}
     touched_groups as (
 
@@ -35,14 +29,15 @@ classified as (
     lines as (
 
         -- this build's lines, and the other lines of those groups: two reads, each
-        -- with a filter the scan can skip row groups by (the new files; their days)
-        select * from classified
+        -- with a filter the scan can skip row groups by (the new files; their days).
+        -- Each reads the view itself: a CTE read twice, DuckDB would materialise whole.
+        select * from {{ ref('int_transaction_lines_classified') }}
         where source_file in {{ load_batch_files() }}
 
         union all
 
         select classified.*
-        from classified
+        from {{ ref('int_transaction_lines_classified') }} as classified
         inner join touched_groups
             on
                 classified.customer_id = touched_groups.customer_id
@@ -54,7 +49,7 @@ classified as (
 {%- else -%}
     lines as (
 
-        select * from classified
+        select * from {{ ref('int_transaction_lines_classified') }}
 
     ),
 {%- endif %}
