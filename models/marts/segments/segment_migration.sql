@@ -21,56 +21,81 @@ as_of_pairs as (
 
 ),
 
-segments as (
-
-    select
-        customer_id,
-        as_of_date,
-        'rfm_segment' as segment_kind,
-        rfm_segment as segment,
-        monetary
-    from history
-
-    union all
-
-    select
-        customer_id,
-        as_of_date,
-        'segment_name' as segment_kind,
-        segment_name as segment,
-        monetary
-    from history
-
-),
-
 -- each customer's row at their previous as-of date, read with a window rather than a
--- self-join: one sort of the history instead of a hash join of it with itself
+-- self-join: one sort of the history (both kinds of segment at once) instead of a hash
+-- join of it with itself
 with_previous as (
 
     select
-        *,
+        customer_id,
+        as_of_date,
+        rfm_segment,
+        segment_name,
+        monetary,
         lag(as_of_date) over customer_dates as earlier_as_of_date,
-        lag(segment) over customer_dates as earlier_segment
-    from segments
-    window customer_dates as (partition by customer_id, segment_kind order by as_of_date)
+        lag(rfm_segment) over customer_dates as earlier_rfm_segment,
+        lag(segment_name) over customer_dates as earlier_segment_name
+    from history
+    window customer_dates as (partition by customer_id order by as_of_date)
+
+),
+
+-- the customers who made each pair of moves (one per kind of segment), counted before
+-- the kinds are taken apart: a few thousand rows instead of two per customer and date
+-- (monetary is a decimal, so summing in two steps gives the same revenue)
+moves_by_customer as (
+
+    select
+        as_of_pairs.from_as_of_date,
+        as_of_pairs.to_as_of_date,
+        case
+            when with_previous.earlier_as_of_date = as_of_pairs.from_as_of_date
+                then with_previous.earlier_rfm_segment
+            else '(none)'
+        end as from_rfm_segment,
+        with_previous.rfm_segment as to_rfm_segment,
+        case
+            when with_previous.earlier_as_of_date = as_of_pairs.from_as_of_date
+                then with_previous.earlier_segment_name
+            else '(none)'
+        end as from_segment_name,
+        with_previous.segment_name as to_segment_name,
+        count(*) as customers,
+        sum(with_previous.monetary) as revenue
+    from with_previous
+    inner join as_of_pairs on with_previous.as_of_date = as_of_pairs.to_as_of_date
+    group by
+        as_of_pairs.from_as_of_date, as_of_pairs.to_as_of_date, from_rfm_segment, to_rfm_segment,
+        from_segment_name, to_segment_name
+
+),
+
+segment_kinds as (
+
+    select 'rfm_segment' as segment_kind
+    union all
+    select 'segment_name' as segment_kind
 
 ),
 
 moves as (
 
     select
-        with_previous.segment_kind,
-        as_of_pairs.from_as_of_date,
-        as_of_pairs.to_as_of_date,
+        segment_kinds.segment_kind,
+        moves_by_customer.from_as_of_date,
+        moves_by_customer.to_as_of_date,
         case
-            when with_previous.earlier_as_of_date = as_of_pairs.from_as_of_date
-                then with_previous.earlier_segment
-            else '(none)'
+            when segment_kinds.segment_kind = 'rfm_segment' then moves_by_customer.from_rfm_segment
+            else moves_by_customer.from_segment_name
         end as from_segment,
-        with_previous.segment as to_segment,
-        with_previous.monetary
-    from with_previous
-    inner join as_of_pairs on with_previous.as_of_date = as_of_pairs.to_as_of_date
+        case
+            when segment_kinds.segment_kind = 'rfm_segment' then moves_by_customer.to_rfm_segment
+            else moves_by_customer.to_segment_name
+        end as to_segment,
+        moves_by_customer.customers,
+        moves_by_customer.revenue
+    from moves_by_customer
+    cross join segment_kinds
 
 )
 
@@ -80,8 +105,8 @@ select
     to_as_of_date,
     from_segment,
     to_segment,
-    count(*) as customers,
-    cast(sum(monetary) as decimal(38, 2)) as revenue,
+    cast(sum(customers) as bigint) as customers,
+    cast(sum(revenue) as decimal(38, 2)) as revenue,
     from_segment = to_segment as is_same_segment,
     {{ run_stamp() }}
 from moves
