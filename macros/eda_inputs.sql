@@ -59,3 +59,28 @@
     {%- endif -%}
     {{ return(share) }}
 {%- endmacro %}
+
+{% macro profiled_line_columns() -%}
+    {#- The columns of the export eda_column_profile profiles, in the export's order:
+        name in int_transaction_lines_parsed, the export's header, the column holding
+        the text found where the typed value is NULL (none for text columns), and
+        whether pandas' describe() would treat it as a number. -#}
+    {{ return([
+        {'name': 'invoice_no', 'source': 'InvoiceNo', 'text': none, 'numeric': false},
+        {'name': 'stock_code', 'source': 'StockCode', 'text': none, 'numeric': false},
+        {'name': 'description', 'source': 'Description', 'text': none, 'numeric': false},
+        {'name': 'quantity', 'source': 'Quantity', 'text': 'quantity_text', 'numeric': true},
+        {'name': 'invoiced_at', 'source': 'InvoiceDate', 'text': 'invoice_date_text', 'numeric': false},
+        {'name': 'unit_price', 'source': 'UnitPrice', 'text': 'unit_price_text', 'numeric': true},
+        {'name': 'customer_id', 'source': 'CustomerID', 'text': 'customer_id_text', 'numeric': true},
+        {'name': 'country', 'source': 'Country', 'text': none, 'numeric': false},
+    ]) }}
+{%- endmacro %}
+
+{% macro split_lines_where(delta, unapplied=false) -%}
+    {#- The lines the EDA profiles: every line of int_transaction_lines_parsed that split
+        into fields; with delta (a daily load), only those of this build's new files
+        (with unapplied, of those the calling model has not applied yet). -#}
+    parse_error is null
+    {%- if delta %} and source_file in {{ load_batch_files(unapplied) }}{% endif %}
+{%- endmacro %}

@@ -238,14 +238,21 @@
     {{ return('') }}
 {%- endmacro %}
 
-{% macro load_batch_files() -%}
+{% macro load_batch_files(unapplied=false) -%}
     {#- The files this build loads, as a parenthesised list for `in` (the caller must
         also declare `-- depends_on: ref('raw_load_batch')`, for dbt to order it after).
         Read when the caller compiles, just before it runs, so the list is literal and
         DuckDB skips the row groups of every other file; a subquery where the batch
-        cannot be read yet (parsing, `dbt compile` before the first build). -#}
+        cannot be read yet (parsing, `dbt compile` before the first build). With
+        unapplied, only those the calling model has not applied yet (an additive
+        model, which records them: record_applied_files). -#}
     {%- set batch = "select batch.source_file from " ~ ref('raw_load_batch')
         ~ " as batch where batch.status = 'new'" -%}
+    {%- if unapplied -%}
+        {%- set batch = batch ~ " and batch.source_file not in (select applied.source_file from "
+            ~ target.schema ~ ".dbt_applied_files as applied where applied.unique_id = '"
+            ~ model.unique_id ~ "')" -%}
+    {%- endif -%}
     {%- if execute and load_relation(ref('raw_load_batch')) is not none -%}
         {%- set files = run_query(batch ~ " order by batch.source_file").columns[0].values() -%}
         {%- if files | length > 0 -%}
@@ -323,5 +330,31 @@
     {%- if execute and is_incremental() -%}
         delete from {{ this }}
         where as_of_date not in (select as_of_date from {{ ref('int_as_of_dates') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro forget_applied_files_unless_applying_load_batch() -%}
+    {#- pre-hook of an additive incremental model (one that adds a batch's counts to
+        those it holds, so applying a batch twice would count it twice), in its
+        transaction: when it rebuilds in full, forget the files it had applied. -#}
+    {%- if execute and engine_loads_incrementally() and not applies_load_batch() -%}
+        delete from {{ target.schema }}.dbt_applied_files where unique_id = '{{ model.unique_id }}'
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro record_applied_files() -%}
+    {#- post-hook of an additive incremental model, in the transaction that wrote its
+        rows: the files it applied (those of this build's batch it had not applied
+        before; every file on a full rebuild). A build killed after it committed is
+        finished by the next, which loads the same files again: the model skips those
+        (load_batch_files(unapplied=true)), so none is counted twice. -#}
+    {%- if execute and engine_loads_incrementally() -%}
+        insert into {{ target.schema }}.dbt_applied_files
+        select '{{ model.unique_id }}', batch.source_file, '{{ invocation_id }}'
+        from {{ ref('raw_load_batch') }} as batch
+        where batch.status = 'new' and batch.source_file not in (
+                select applied.source_file from {{ target.schema }}.dbt_applied_files as applied
+                where applied.unique_id = '{{ model.unique_id }}'
+            )
     {%- endif -%}
 {%- endmacro %}

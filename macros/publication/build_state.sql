@@ -39,6 +39,9 @@
     create table if not exists {{ target.schema }}.dbt_incremental_state (
         unique_id varchar, signature varchar, dbt_run_id varchar,
         recorded_at timestamp with time zone
+    );
+    create table if not exists {{ target.schema }}.dbt_applied_files (
+        unique_id varchar, source_file varchar, dbt_run_id varchar
     )
 {%- endmacro %}
 

@@ -1,75 +1,87 @@
 {#- What pandas' info(), describe() and isnull().sum() would say about the raw
     columns, one row per column, over every line that split into fields.
     Numbers are profiled after casting; a value present in the file that does not
-    cast counts as invalid, not as null. -#}
+    cast counts as invalid, not as null.
 
-{%- set profiled_columns = [
-    {'name': 'invoice_no', 'source': 'InvoiceNo', 'text': none, 'numeric': false},
-    {'name': 'stock_code', 'source': 'StockCode', 'text': none, 'numeric': false},
-    {'name': 'description', 'source': 'Description', 'text': none, 'numeric': false},
-    {'name': 'quantity', 'source': 'Quantity', 'text': 'quantity_text', 'numeric': true},
-    {'name': 'invoiced_at', 'source': 'InvoiceDate', 'text': 'invoice_date_text', 'numeric': false},
-    {'name': 'unit_price', 'source': 'UnitPrice', 'text': 'unit_price_text', 'numeric': true},
-    {'name': 'customer_id', 'source': 'CustomerID', 'text': 'customer_id_text', 'numeric': true},
-    {'name': 'country', 'source': 'Country', 'text': none, 'numeric': false},
-] -%}
+    What it costs: it reads the per-file statistics (int_file_column_stats, one row per
+    file) and the lines per value (int_line_value_counts), never the lines, so a daily
+    load profiles only its new files' lines. -#}
+
+{%- set profiled_columns = profiled_line_columns() -%}
 
 with
 
-lines as (
+file_stats as (
 
-    select * from {{ ref('int_transaction_lines_parsed') }}
-    where parse_error is null
+    select * from {{ ref('int_file_column_stats') }}
 
 ),
 
--- one pass over the lines computes every column's statistics but the distinct counts
--- and the quartiles
+value_counts as (
+
+    select * from {{ ref('int_line_value_counts') }}
+
+),
+
+-- each column's type, read off the model's columns without reading a line
+column_types as (
+
+    select
+    {% for column in profiled_columns %}
+            {{ value_type_name('any_value(' ~ column.name ~ ')') }} as {{ column.name }}{{ "," if not loop.last }}
+    {% endfor %}
+    from (
+        select * from {{ ref('int_transaction_lines_parsed') }}
+        where false
+    ) as no_lines
+
+),
+
+-- every file's statistics combined; a numeric column's mean as if from one pass over
+-- the lines
 stats as (
 
     select
-        count(*) as row_count,
-    {% for column in profiled_columns %}
-        {{ value_type_name('any_value(' ~ column.name ~ ')') }} as {{ column.name }}__data_type,
-        count({{ column.name }}) as {{ column.name }}__non_null_count,
-        {% if column.text -%}
-            -- present = cast, plus text found where the value did not cast (the text is
-            -- kept wherever the typed value is NULL)
-            count({{ column.name }})
-            + count(case when {{ column.name }} is null then nullif(trim({{ column.text }}), '') end)
-                as {{ column.name }}__present_count,
-        {%- else -%}
-            count(nullif(trim({{ column.name }}), '')) as {{ column.name }}__present_count,
-        {%- endif %}
-        cast(min({{ column.name }}) as string) as {{ column.name }}__min_value,
-        cast(max({{ column.name }}) as string) as {{ column.name }}__max_value,
-        {% if column.numeric -%}
-            cast(sum({{ column.name }}) as double) / count({{ column.name }}) as {{ column.name }}__mean,
-            cast(stddev_samp({{ column.name }}) as double) as {{ column.name }}__std
-        {%- else -%}
-            cast(null as double) as {{ column.name }}__mean,
-            cast(null as double) as {{ column.name }}__std,
-            -- numeric columns' quartiles: {{ column.name }}__distribution below
-            cast(null as double) as {{ column.name }}__p25,
-            cast(null as double) as {{ column.name }}__p50,
-            cast(null as double) as {{ column.name }}__p75
-        {%- endif %}{{ "," if not loop.last }}
-    {% endfor %}
-    from lines
+        column_name,
+        cast(coalesce(sum(row_count), 0) as bigint) as row_count,
+        cast(coalesce(sum(non_null_count), 0) as bigint) as non_null_count,
+        cast(coalesce(sum(present_count), 0) as bigint) as present_count,
+        cast(sum(value_sum) as double) / sum(non_null_count) as mean
+    from file_stats
+    group by column_name
 
 ),
 
--- each distinct count on its own reads one column; inside the pass above, DuckDB would
--- first copy every column of every line aside to count them
-distinct_counts as (
+-- and its standard deviation: the squared deviations of each file from its own mean,
+-- plus its values' count x the square of its mean's distance to the overall mean
+deviations as (
 
     select
-    {% for column in profiled_columns if not column.numeric %}
-            (
-                select count(distinct {{ column.name }}) from {{ ref('int_transaction_lines_parsed') }}
-                where parse_error is null
-            ) as {{ column.name }}__distinct_count{{ "," if not loop.last }}
-    {% endfor %}
+        stats.column_name,
+        any_value(stats.non_null_count) as non_null_count,
+        sum(
+            file_stats.squared_deviations
+            + file_stats.non_null_count
+            * power(cast(file_stats.value_sum as double) / file_stats.non_null_count - stats.mean, 2)
+        ) as squared_deviations
+    from file_stats
+    inner join stats on file_stats.column_name = stats.column_name
+    where file_stats.value_sum is not null
+    group by stats.column_name
+
+),
+
+values_seen as (
+
+    -- the distinct values, and the least and greatest (a number's by its value, a text's
+    -- and a timestamp's by its text, which orders as the timestamps do)
+    select
+        column_name,
+        count(*) as distinct_count,
+        coalesce(min_by(value_key, column_value), min(value_key)) as min_value,
+        coalesce(max_by(value_key, column_value), max(value_key)) as max_value
+    from value_counts
+    group by column_name
 
 ),
 
@@ -89,84 +101,61 @@ quartiles as (
 
 ),
 
-{% for column in profiled_columns if column.numeric %}
+-- a numeric column's exact quartiles read off its lines per value (pandas' linear
+-- interpolation between the two nearest ranks); the 0-based ranks of a value's lines
+-- end just before lines_up_to
+ranked as (
 
-    -- a numeric column's lines counted per value: the distinct count, and the exact
-    -- quartiles read off the running count (pandas' linear interpolation between the
-    -- two nearest ranks). Unlike quantile_cont, which holds every value in memory, the
-    -- grouping spills to disk when it must. It reads the table, not `lines`: a CTE read
-    -- by more than one query is materialised, every column of every line.
-    {{ column.name }}__value_counts as (
+    select
+        column_name,
+        column_value,
+        sum(line_count) over (partition by column_name order by column_value) as lines_up_to,
+        sum(line_count) over (partition by column_name) - 1 as last_rank
+    from value_counts
+    where column_name in (
+            {%- for column in profiled_columns if column.numeric -%}
+                '{{ column.name }}'{{ ", " if not loop.last }}
+            {%- endfor -%}
+        )
 
-        select
-            {{ column.name }} as column_value,
-            count(*) as line_count
-        from {{ ref('int_transaction_lines_parsed') }}
-        where parse_error is null and {{ column.name }} is not null
-        group by column_value
+),
 
-    ),
+positions as (
 
-    {{ column.name }}__ranked as (
+    -- each quartile's 0-based rank among the lines, which may fall between two
+    select
+        ranked.column_name,
+        quartiles.quartile,
+        ranked.column_value,
+        ranked.lines_up_to,
+        ranked.last_rank * quartiles.fraction as quartile_rank
+    from ranked
+    cross join quartiles
 
-        -- the 0-based ranks of a value's lines end just before lines_up_to
-        select
-            cast(column_value as double) as column_value,
-            sum(line_count) over (order by column_value) as lines_up_to,
-            sum(line_count) over () - 1 as last_rank
-        from {{ column.name }}__value_counts
+),
 
-    ),
+quartile_values as (
 
-    {{ column.name }}__positions as (
+    select
+        column_name,
+        quartile,
+        min(column_value) filter (where lines_up_to > floor(quartile_rank)) as lower_value,
+        min(column_value) filter (where lines_up_to > ceil(quartile_rank)) as upper_value,
+        any_value(quartile_rank - floor(quartile_rank)) as weight
+    from positions
+    group by column_name, quartile
 
-        -- each quartile's 0-based rank among the lines, which may fall between two
-        select
-            quartiles.quartile,
-            ranked.column_value,
-            ranked.lines_up_to,
-            ranked.last_rank * quartiles.fraction as quartile_rank
-        from {{ column.name }}__ranked as ranked
-        cross join quartiles
+),
 
-    ),
+distributions as (
 
-    {{ column.name }}__quartile_values as (
-
-        select
-            quartile,
-            min(column_value) filter (where lines_up_to > floor(quartile_rank)) as lower_value,
-            min(column_value) filter (where lines_up_to > ceil(quartile_rank)) as upper_value,
-            any_value(quartile_rank - floor(quartile_rank)) as weight
-        from {{ column.name }}__positions
-        group by quartile
-
-    ),
-
-    {{ column.name }}__distribution as (
-
-        select
-            (select count(*) from {{ column.name }}__value_counts) as {{ column.name }}__distinct_count,
-            max(case when quartile = 1 then lower_value + (upper_value - lower_value) * weight end)
-                as {{ column.name }}__p25,
-            max(case when quartile = 2 then lower_value + (upper_value - lower_value) * weight end)
-                as {{ column.name }}__p50,
-            max(case when quartile = 3 then lower_value + (upper_value - lower_value) * weight end)
-                as {{ column.name }}__p75
-        from {{ column.name }}__quartile_values
-
-    ),
-
-{% endfor %}
-
-measures as (
-
-    select *  -- noqa: RF02
-    from stats
-    cross join distinct_counts
-    {% for column in profiled_columns if column.numeric %}
-        cross join {{ column.name }}__distribution
-    {% endfor %}
+    select
+        column_name,
+        max(case when quartile = 1 then lower_value + (upper_value - lower_value) * weight end) as p25,
+        max(case when quartile = 2 then lower_value + (upper_value - lower_value) * weight end) as p50,
+        max(case when quartile = 3 then lower_value + (upper_value - lower_value) * weight end) as p75
+    from quartile_values
+    group by column_name
 
 ),
 
@@ -177,43 +166,38 @@ profiles as (
             {{ loop.index }} as ordinal_position,
             '{{ column.name }}' as column_name,
             '{{ column.source }}' as source_column,
-            {{ column.name }}__data_type as data_type,
-            row_count,
-            {{ column.name }}__non_null_count as non_null_count,
-            row_count - {{ column.name }}__present_count as null_count,
-            {{ column.name }}__present_count - {{ column.name }}__non_null_count as invalid_count,
-            {{ column.name }}__distinct_count as distinct_count,
-            {{ column.name }}__min_value as min_value,
-            {{ column.name }}__max_value as max_value,
-            {{ column.name }}__mean as mean,
-            {{ column.name }}__std as std,
-            {{ column.name }}__p25 as p25,
-            {{ column.name }}__p50 as p50,
-            {{ column.name }}__p75 as p75
-        from measures
+            column_types.{{ column.name }} as data_type
+        from column_types
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )
 
 select
-    ordinal_position,
-    column_name,
-    source_column,
-    data_type,
-    row_count,
-    non_null_count,
-    null_count,
-    invalid_count,
-    null_count / nullif(row_count, 0) as null_share,
-    distinct_count,
-    min_value,
-    max_value,
-    mean,
-    std,
-    p25,
-    p50,
-    p75,
+    profiles.ordinal_position,
+    profiles.column_name,
+    profiles.source_column,
+    profiles.data_type,
+    coalesce(stats.row_count, 0) as row_count,
+    coalesce(stats.non_null_count, 0) as non_null_count,
+    coalesce(stats.row_count - stats.present_count, 0) as null_count,
+    coalesce(stats.present_count - stats.non_null_count, 0) as invalid_count,
+    (stats.row_count - stats.present_count) / nullif(stats.row_count, 0) as null_share,
+    coalesce(values_seen.distinct_count, 0) as distinct_count,
+    values_seen.min_value,
+    values_seen.max_value,
+    stats.mean,
+    case
+        when deviations.non_null_count > 1
+            then sqrt(deviations.squared_deviations / (deviations.non_null_count - 1))
+    end as std,
+    distributions.p25,
+    distributions.p50,
+    distributions.p75,
     {{ run_stamp() }}
 from profiles
-order by ordinal_position
+left join stats on profiles.column_name = stats.column_name
+left join deviations on profiles.column_name = deviations.column_name
+left join values_seen on profiles.column_name = values_seen.column_name
+left join distributions on profiles.column_name = distributions.column_name
+order by profiles.ordinal_position

@@ -2,10 +2,10 @@
     the raw lines (every line that split into fields, as eda_column_profile profiles
     them) and the numeric customer features of customer_rfm. Quartiles are exact and
     interpolated as pandas' describe() does; definitions in _eda__models.yml.
-    What it costs: one pass over int_transaction_lines_parsed, reading three columns
-    and counting lines per quantity and per unit price (two hash tables as large as the
-    distinct values, which spill to disk when they must); everything after it reads
-    those counts, never the lines. No quantile_cont, which would hold every value. -#}
+    What it costs: it reads the lines per quantity and per unit price
+    (int_line_value_counts, counted when the lines are loaded) and the customers per
+    feature value, never the lines, and no quantile_cont, which would hold every
+    value. -#}
 
 {%- set features = customer_feature_columns() -%}
 -- depends_on: {{ ref('customer_rfm') }}
@@ -36,17 +36,13 @@ described_columns as (
 
 line_value_counts as (
 
-    -- the one pass over the lines: both columns' counts per value from one scan
+    -- the lines per quantity and per unit price, counted once per line when it is loaded
     select
-        case when grouping(quantity) = 0 then 'quantity' else 'unit_price' end as column_name,
-        case
-            when grouping(quantity) = 0 then cast(quantity as double)
-            else cast(unit_price as double)
-        end as column_value,
-        count(*) as value_count
-    from {{ ref('int_transaction_lines_parsed') }}
-    where parse_error is null
-    group by grouping sets ((quantity), (unit_price))
+        column_name,
+        column_value,
+        line_count as value_count
+    from {{ ref('int_line_value_counts') }}
+    where column_name in ('quantity', 'unit_price')
 
 ),
 
@@ -67,12 +63,10 @@ customer_value_counts as (
 
 value_counts as (
 
-    -- the NULL group of each grouping set (lines without that value) left out
     select
         'lines' as source,  -- noqa: RF04
         *
     from line_value_counts
-    where column_value is not null
     union all
     select
         'customers' as source,  -- noqa: RF04
