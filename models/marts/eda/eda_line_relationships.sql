@@ -2,9 +2,9 @@
     unit price move together (Pearson and Spearman), and how much of the revenue the
     most valuable lines carry (the top `eda_top_lines_share` of lines by quantity *
     unit_price). Definitions: _eda__models.yml.
-    What it costs: one pass over int_transactions_kept, counting lines per (quantity,
-    unit_price); every measure is read off those counts (a hash table as large as the
-    distinct pairs, which spills to disk when it must), never off the lines. -#}
+    What it costs: it sums the kept lines per (quantity, unit_price) over the days of
+    int_kept_value_pairs (counted when the lines are loaded); every measure is read off
+    those counts, never off the lines. -#}
 
 {%- set top_share = eda_top_lines_share() -%}
 
@@ -15,8 +15,8 @@ value_pairs as (
     select
         quantity,
         unit_price,
-        count(*) as line_count
-    from {{ ref('int_transactions_kept') }}
+        cast(sum(line_count) as bigint) as line_count
+    from {{ ref('int_kept_value_pairs') }}
     group by quantity, unit_price
 
 ),
