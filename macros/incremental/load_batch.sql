@@ -352,9 +352,6 @@
         insert into {{ target.schema }}.dbt_applied_files
         select '{{ model.unique_id }}', batch.source_file, '{{ invocation_id }}'
         from {{ ref('raw_load_batch') }} as batch
-        where batch.status = 'new' and batch.source_file not in (
-                select applied.source_file from {{ target.schema }}.dbt_applied_files as applied
-                where applied.unique_id = '{{ model.unique_id }}'
-            )
+        where batch.source_file in {{ load_batch_files(unapplied=true) }}
     {%- endif -%}
 {%- endmacro %}

@@ -3,6 +3,8 @@
     segment to each segment, and what they had spent by the later date. A customer with
     no row at the earlier date (no purchase before it yet) comes from '(none)'. -#}
 
+{%- set segment_kinds = ['rfm_segment', 'segment_name'] -%}
+
 with
 
 history as (
@@ -29,12 +31,12 @@ with_previous as (
     select
         customer_id,
         as_of_date,
-        rfm_segment,
-        segment_name,
         monetary,
         lag(as_of_date) over customer_dates as earlier_as_of_date,
-        lag(rfm_segment) over customer_dates as earlier_rfm_segment,
-        lag(segment_name) over customer_dates as earlier_segment_name
+    {% for kind in segment_kinds %}
+        {{ kind }},
+        lag({{ kind }}) over customer_dates as earlier_{{ kind }}{{ "," if not loop.last }}
+    {% endfor %}
     from history
     window customer_dates as (partition by customer_id order by as_of_date)
 
@@ -48,33 +50,34 @@ moves_by_customer as (
     select
         as_of_pairs.from_as_of_date,
         as_of_pairs.to_as_of_date,
-        case
-            when with_previous.earlier_as_of_date = as_of_pairs.from_as_of_date
-                then with_previous.earlier_rfm_segment
-            else '(none)'
-        end as from_rfm_segment,
-        with_previous.rfm_segment as to_rfm_segment,
-        case
-            when with_previous.earlier_as_of_date = as_of_pairs.from_as_of_date
-                then with_previous.earlier_segment_name
-            else '(none)'
-        end as from_segment_name,
-        with_previous.segment_name as to_segment_name,
+        {% for kind in segment_kinds %}
+            case
+                when with_previous.earlier_as_of_date = as_of_pairs.from_as_of_date
+                    then with_previous.earlier_{{ kind }}
+                else '(none)'
+            end as from_{{ kind }},
+            with_previous.{{ kind }} as to_{{ kind }},
+        {% endfor %}
         count(*) as customers,
         sum(with_previous.monetary) as revenue
     from with_previous
     inner join as_of_pairs on with_previous.as_of_date = as_of_pairs.to_as_of_date
     group by
-        as_of_pairs.from_as_of_date, as_of_pairs.to_as_of_date, from_rfm_segment, to_rfm_segment,
-        from_segment_name, to_segment_name
+        {% for kind in segment_kinds %}
+            from_{{ kind }},
+            to_{{ kind }},
+        {% endfor %}
+        as_of_pairs.from_as_of_date,
+        as_of_pairs.to_as_of_date
 
 ),
 
 segment_kinds as (
 
-    select 'rfm_segment' as segment_kind
-    union all
-    select 'segment_name' as segment_kind
+    {% for kind in segment_kinds %}
+        select '{{ kind }}' as segment_kind
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -84,13 +87,15 @@ moves as (
         segment_kinds.segment_kind,
         moves_by_customer.from_as_of_date,
         moves_by_customer.to_as_of_date,
-        case
-            when segment_kinds.segment_kind = 'rfm_segment' then moves_by_customer.from_rfm_segment
-            else moves_by_customer.from_segment_name
+        case segment_kinds.segment_kind
+            {% for kind in segment_kinds %}
+                when '{{ kind }}' then moves_by_customer.from_{{ kind }}
+            {% endfor %}
         end as from_segment,
-        case
-            when segment_kinds.segment_kind = 'rfm_segment' then moves_by_customer.to_rfm_segment
-            else moves_by_customer.to_segment_name
+        case segment_kinds.segment_kind
+            {% for kind in segment_kinds %}
+                when '{{ kind }}' then moves_by_customer.to_{{ kind }}
+            {% endfor %}
         end as to_segment,
         moves_by_customer.customers,
         moves_by_customer.revenue
