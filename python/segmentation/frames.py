@@ -2,7 +2,9 @@
 
 The clustering package takes pandas and gives pandas; the models convert at this one
 boundary, on one row per customer: a DuckDB relation through Arrow, a Spark DataFrame
-(dbt.ref on Databricks) through ``toPandas``.
+(dbt.ref on Databricks) through ``toPandas``. A model that labels millions of rows
+(int_history_segments) keeps them in Arrow instead: only the features go to pandas,
+and the keys go back to DuckDB as they came (:func:`relation_to_arrow`, :func:`beside`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 
 class SparkFrame(Protocol):
@@ -56,9 +59,31 @@ def relation_to_frame(relation: duckdb.DuckDBPyRelation | SparkFrame) -> pd.Data
         return relation.selectExpr(
             *_doubles_for_decimals(relation.dtypes, _spark_quoted)
         ).toPandas()
+    return relation_to_arrow(relation).to_pandas()
+
+
+def relation_to_arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
+    """The DuckDB relation as an Arrow table, DECIMAL columns as DOUBLE (as
+    :func:`relation_to_frame`): no Python object per value, dates stay dates.
+    """
     columns = zip(relation.columns, map(str, relation.types), strict=True)
     select = ", ".join(_doubles_for_decimals(columns, _quoted))
-    return relation.select(select).to_arrow_table().to_pandas()
+    return relation.select(select).to_arrow_table()
+
+
+def beside(table: pa.Table, frame: pd.DataFrame) -> pa.Table:
+    """``table``'s columns, then ``frame``'s, as one Arrow table, row i beside row i.
+
+    For results computed from ``table`` in its own order (``frame``'s index is not
+    read). Handing DuckDB Arrow instead of a DataFrame with the key columns spares
+    converting them: a date column is a Python object per value in pandas.
+    """
+    if len(frame) != table.num_rows:
+        raise ValueError(f"beside: {table.num_rows} rows and {len(frame)} rows")
+    labels = pa.Table.from_pandas(frame, preserve_index=False)
+    for name, column in zip(labels.column_names, labels.columns, strict=True):
+        table = table.append_column(name, column)
+    return table
 
 
 #: The columns that stamp a mart's rows with the dbt invocation that built them.

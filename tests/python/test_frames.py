@@ -4,7 +4,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from segmentation.frames import relation_to_frame, with_run_stamp
+from segmentation.frames import beside, relation_to_arrow, relation_to_frame, with_run_stamp
 
 
 def test_decimals_arrive_as_floats_and_other_types_are_kept():
@@ -25,6 +25,40 @@ def test_column_names_that_need_quoting_survive():
     frame = relation_to_frame(con.sql('select 1.5::decimal(4, 1) as "odd ""name"""'))
     assert list(frame.columns) == ['odd "name"']
     assert frame.iloc[0, 0] == 1.5
+
+
+def test_labels_go_back_beside_the_keys_as_they_came():
+    """Keys stay Arrow (a date stays a date); labels follow row for row, names as text."""
+    con = duckdb.connect()
+    keys = relation_to_arrow(
+        con.sql(
+            "select * from (values (2::bigint, date '2011-02-01', 3.50::decimal(18, 2)), "
+            "(1, date '2011-01-01', 1.25)) as t (customer_id, as_of_date, monetary)"
+        )
+    )
+    assert keys.schema.field("monetary").type == "double"
+    labels = pd.DataFrame(
+        {
+            "cluster_id": [1, 0],
+            "segment_name": pd.Categorical(["Lapsed", "Champions"]),
+        },
+        index=[7, 3],  # the index is not read: rows pair by position
+    )
+    labelled = beside(keys.select(["customer_id", "as_of_date"]), labels)
+    relation = con.from_arrow(labelled)
+    written = relation.fetchall()
+    assert [str(t) for t in relation.types] == [
+        "BIGINT",
+        "DATE",
+        "BIGINT",
+        "VARCHAR",
+    ]
+    assert [(c, str(d), k, n) for c, d, k, n in written] == [
+        (2, "2011-02-01", 1, "Lapsed"),
+        (1, "2011-01-01", 0, "Champions"),
+    ]
+    with pytest.raises(ValueError, match="2 rows and 1 rows"):
+        beside(keys, labels.iloc[:1])
 
 
 def test_a_python_mart_is_stamped_with_the_one_run_row():
