@@ -3,12 +3,14 @@
 ``make bench-daily`` runs this. It generates a year of exports as one file per ISO week
 (:func:`segmentation.synth.write_weekly_exports`, cached in ``bench/data/``), then:
 
-1. builds a warehouse on every week but the last (not timed);
+1. builds a warehouse on every week but the last (not timed) and keeps a copy of it;
 2. adds the last week and times ``dbt build`` (the production build) on it: the
-   **incremental** build;
+   **incremental** build, ``--repeats`` times, each from the kept copy;
 3. builds a second warehouse on every week, then times ``dbt build --full-refresh`` on
-   it: the **full** build. Both timed builds run with their own warm ``--target-path``
-   (partial parsing applies to both, so the ratio is not flattered by a full parse);
+   it ``--repeats`` times: the **full** build. Both timed builds run with their own warm
+   ``--target-path`` (partial parsing applies to both, so the ratio is not flattered by
+   a full parse). Each side's figure is its median run (this machine's timings vary by
+   a second or more from run to run);
 4. checks that the two published warehouses agree, relation by relation (the columns
    naming the build left out), and splits each build's time into dbt's start-up and
    parse, the incremental models, the rest of the SQL, the Python models (clustering),
@@ -193,7 +195,45 @@ def compare(incremental: Path, full: Path) -> list[str]:
     return differ
 
 
-def measure(lines: int, customers: int, fmt: str, seed: int, threads: int) -> dict[str, Any]:
+def profile_threads(profiles: Path = PROJECT_ROOT / "profiles.yml") -> int:
+    """The dbt threads of the DuckDB output of ``profiles.yml`` (what ``dbt build`` uses)."""
+    import yaml
+
+    profile = yaml.safe_load(profiles.read_text())["customer_segmentation"]
+    return int(profile["outputs"][profile["target"]]["threads"])
+
+
+def warehouse_files(warehouse: Path) -> list[Path]:
+    """The published file and its work folder (``<warehouse>.build``)."""
+    return [warehouse, warehouse.with_name(warehouse.name + ".build")]
+
+
+def keep(warehouse: Path, copy: Path) -> None:
+    """Copy the warehouse and its work folder into ``copy``."""
+    shutil.rmtree(copy, ignore_errors=True)
+    copy.mkdir(parents=True)
+    for path in warehouse_files(warehouse):
+        (shutil.copytree if path.is_dir() else shutil.copy2)(path, copy / path.name)
+
+
+def restore(copy: Path, warehouse: Path) -> None:
+    """Put back what :func:`keep` copied, as it was."""
+    for path in warehouse_files(warehouse):
+        if path.is_dir():
+            shutil.rmtree(path)
+            shutil.copytree(copy / path.name, path)
+        else:
+            shutil.copy2(copy / path.name, path)
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median wall time (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda run: run["wall_seconds"])[(len(runs) - 1) // 2]
+
+
+def measure(
+    lines: int, customers: int, fmt: str, seed: int, threads: int, repeats: int = 3
+) -> dict[str, Any]:
     files = exports(lines, customers, fmt, seed)
     work = RESULTS_DIR / f"daily-loads-{size_label(lines)}-{fmt}-threads{threads}"
     shutil.rmtree(work, ignore_errors=True)
@@ -201,10 +241,21 @@ def measure(lines: int, customers: int, fmt: str, seed: int, threads: int) -> di
     link(files, work / "full")
     wi, wf = work / "incremental.duckdb", work / "full.duckdb"
     dbt(wi, work / "target-incremental", work / "incremental", fmt, threads)
+    keep(wi, work / "before-the-new-file")
     link(files[-1:], work / "incremental")
-    incremental = dbt(wi, work / "target-incremental", work / "incremental", fmt, threads)
+    incremental_runs = []
+    for _ in range(repeats):
+        restore(work / "before-the-new-file", wi)
+        incremental_runs.append(
+            dbt(wi, work / "target-incremental", work / "incremental", fmt, threads)
+        )
+    shutil.rmtree(work / "before-the-new-file")
     dbt(wf, work / "target-full", work / "full", fmt, threads)
-    full = dbt(wf, work / "target-full", work / "full", fmt, threads, "--full-refresh")
+    full_runs = [
+        dbt(wf, work / "target-full", work / "full", fmt, threads, "--full-refresh")
+        for _ in range(repeats)
+    ]
+    incremental, full = median_run(incremental_runs), median_run(full_runs)
     manifest = json.loads((work / "target-full" / "manifest.json").read_text())
     models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
     incremental_models = {n["name"] for n in models if n["config"]["materialized"] == "incremental"}
@@ -227,6 +278,9 @@ def measure(lines: int, customers: int, fmt: str, seed: int, threads: int) -> di
         "new_file_bytes": files[-1].stat().st_size,
         "all_bytes": sum(f.stat().st_size for f in files),
         "loaded": new_lines,
+        "repeats": repeats,
+        "incremental_runs": [round(run["wall_seconds"], 2) for run in incremental_runs],
+        "full_runs": [round(run["wall_seconds"], 2) for run in full_runs],
         "incremental_seconds": round(incremental["wall_seconds"], 2),
         "full_seconds": round(full["wall_seconds"], 2),
         "ratio": round(incremental["wall_seconds"] / full["wall_seconds"], 3),
@@ -245,6 +299,13 @@ def measure(lines: int, customers: int, fmt: str, seed: int, threads: int) -> di
     }
 
 
+def _timing(median: float, runs: list[float] | None) -> str:
+    """``14.2 s (13.9-15.0)``: the median and, for several runs, their range."""
+    if not runs or len(runs) < 2:
+        return f"{median:.1f} s"
+    return f"{median:.1f} s ({min(runs):.1f}-{max(runs):.1f})"
+
+
 def render_section(results: list[dict[str, Any]]) -> str:
     """The "Daily loads" section of BENCHMARKS.md (empty without results)."""
     if not results:
@@ -257,11 +318,13 @@ def render_section(results: list[dict[str, Any]]) -> str:
         "file per ISO week; a warehouse built on every week but the last, then the last",
         "week added and `dbt build --exclude-resource-type unit_test` timed (incremental),",
         "against `dbt build --full-refresh` of a warehouse on every week (full), each",
-        "with a warm target (partial parse). One run each; ratios are what to read.",
+        "with a warm target (partial parse). Each build is timed several times (runs);",
+        "the figures are the median runs, the range in brackets, and the ratio is the",
+        "median incremental over the median full build.",
         "",
-        "| lines | customers | format | dbt threads | files | new file | incremental | full "
-        "| ratio | marts equal |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| lines | customers | format | dbt threads | files | new file | runs | incremental "
+        "| full | ratio | marts equal |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     ordered = sorted(results, key=lambda r: (r["lines"], r["format"], r["threads"]))
     for r in ordered:
@@ -274,8 +337,9 @@ def render_section(results: list[dict[str, Any]]) -> str:
         )
         out.append(
             f"| {size_label(r['lines'])} | {r['customers']:,} | {r['format']} | {r['threads']} "
-            f"| {r['files']} | {r['loaded']} | "
-            f"{r['incremental_seconds']:.1f} s | {r['full_seconds']:.1f} s | "
+            f"| {r['files']} | {r['loaded']} | {r.get('repeats', 1)} | "
+            f"{_timing(r['incremental_seconds'], r.get('incremental_runs'))} | "
+            f"{_timing(r['full_seconds'], r.get('full_runs'))} | "
             f"{r['ratio']:.2f} | {equal} |"
         )
     out += [
@@ -340,11 +404,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", default="5M", help="total lines of the year (5M, 50M)")
     parser.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     parser.add_argument("--customers", type=int, default=150_000)
-    parser.add_argument("--threads", type=int, default=1, help="dbt threads (the profile's: 1)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=profile_threads(),
+        help="dbt threads (default: the profile's)",
+    )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="timed runs of each build (the median is kept)"
+    )
     parser.add_argument("--report", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md")
     args = parser.parse_args(argv)
-    result = measure(parse_size(args.lines), args.customers, args.format, args.seed, args.threads)
+    if args.repeats < 1:
+        parser.error(f"--repeats is {args.repeats}; allowed: an integer >= 1")
+    result = measure(
+        parse_size(args.lines), args.customers, args.format, args.seed, args.threads, args.repeats
+    )
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     name = f"daily-loads-{size_label(result['lines'])}-{result['format']}-{args.threads}.json"
     (RESULTS_DIR / name).write_text(json.dumps(result, indent=1))  # the timings first

@@ -289,14 +289,15 @@ def test_the_daily_loads_section_is_rendered_from_its_results_and_replaced_in_pl
     result = {
         "lines": 5_000_000, "customers": 150_000, "format": "parquet", "threads": 1,
         "files": 53, "loaded": "loaded 1 file(s), 26,920 data line(s)",
-        "incremental_seconds": 10.0, "full_seconds": 40.0, "ratio": 0.25,
+        "incremental_seconds": 10.0, "full_seconds": 40.0, "ratio": 0.25, "repeats": 3,
+        "incremental_runs": [12.0, 10.0, 9.5], "full_runs": [40.0, 41.0, 39.0],
         "incremental_parts": parts, "full_parts": {**parts, "publication": 3.0},
         "differ": [], "published_bytes": 2**20, "measured_at": "now", "commit": "abc",
         "machine": "x86_64, 2 cores",
     }  # fmt: skip
     section = daily.render_section([result])
     assert "| 5M | 150,000 | parquet | 1 | 53 | loaded 1 file(s), 26,920 data line(s) " in section
-    assert "| 10.0 s | 40.0 s | 0.25 | yes |" in section
+    assert "| 3 | 10.0 s (9.5-12.0) | 40.0 s (39.0-41.0) | 0.25 | yes |" in section
     assert "| publication | 1.00 s | 3.00 s |" in section
     report = tmp_path / "BENCHMARKS.md"
     report.write_text("# Benchmarks\n\ntext\n")
@@ -307,6 +308,38 @@ def test_the_daily_loads_section_is_rendered_from_its_results_and_replaced_in_pl
     assert "| 0.25 | no: customer_rfm |" in text
     assert daily.current_section(report) == text[text.index(daily.SECTION_START) :]
     assert daily.render_section([]) == ""
+
+
+def test_the_daily_loads_bench_runs_with_the_profiles_threads_by_default(tmp_path):
+    profiles = tmp_path / "profiles.yml"
+    profiles.write_text(
+        "customer_segmentation:\n  target: dev\n  outputs:\n"
+        "    dev: {type: duckdb, threads: 3}\n    spark: {type: spark, threads: 1}\n"
+    )
+    assert daily.profile_threads(profiles) == 3
+    assert daily.profile_threads() >= 1  # the project's own profile parses
+
+
+def test_each_build_is_represented_by_its_median_run():
+    runs = [{"wall_seconds": seconds} for seconds in (12.0, 9.5, 10.0)]
+    assert daily.median_run(runs) == {"wall_seconds": 10.0}
+    assert daily.median_run(runs[:2]) == {"wall_seconds": 9.5}  # the lower middle one
+    assert daily.median_run(runs[:1]) == {"wall_seconds": 12.0}
+
+
+def test_a_kept_warehouse_comes_back_as_it_was(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    warehouse.write_text("published")
+    (tmp_path / "w.duckdb.build").mkdir()
+    (tmp_path / "w.duckdb.build" / "w.duckdb").write_text("work")
+    daily.keep(warehouse, tmp_path / "kept")
+    warehouse.write_text("changed")
+    (tmp_path / "w.duckdb.build" / "w.duckdb").write_text("changed")
+    (tmp_path / "w.duckdb.build" / "w.duckdb.wal").write_text("new")
+    daily.restore(tmp_path / "kept", warehouse)
+    assert warehouse.read_text() == "published"
+    assert sorted(p.name for p in (tmp_path / "w.duckdb.build").iterdir()) == ["w.duckdb"]
+    assert (tmp_path / "w.duckdb.build" / "w.duckdb").read_text() == "work"
 
 
 def test_the_daily_loads_section_says_whether_each_target_is_met():
