@@ -110,9 +110,10 @@
 {% macro load_batch_rows(relation, batch_key) -%}
     {#- A data test's rows: every row of the model, or, when it applied only this build's
         new files (applied_load_batch), the rows it may have written: those whose
-        batch_key (a column of the model and of int_transaction_lines_parsed) has a value
-        on a line of those files. The other rows were tested by the build that wrote
-        them. Without a batch_key, every row. -#}
+        batch_key (a column of the model and of int_transaction_lines_parsed, or
+        invoiced_on: the day of its invoiced_at) has a value on a line of those files.
+        The other rows were tested by the build that wrote them. Without a batch_key,
+        every row. -#}
     {%- if batch_key is none -%}
         {{ return(relation) }}
     {%- endif -%}
@@ -126,7 +127,8 @@
     {%- if batch_key == 'source_file' -%}
         {%- set keys = files -%}
     {%- else -%}
-        {%- set keys = "(select " ~ batch_key ~ " from " ~ parsed ~ " where source_file in "
+        {%- set on_lines = {'invoiced_on': 'cast(invoiced_at as date)'}.get(batch_key, batch_key) -%}
+        {%- set keys = "(select " ~ on_lines ~ " from " ~ parsed ~ " where source_file in "
             ~ files ~ ")" -%}
     {%- endif -%}
     {{ return("(select * from " ~ relation ~ " where " ~ batch_key ~ " in " ~ keys ~ ")") }}

@@ -335,7 +335,9 @@ def test_weekly_parquet_exports_load_one_week_at_a_time_like_a_full_build(tmp_pa
 def test_a_daily_load_tests_the_rows_it_wrote_and_dbt_test_every_row(tmp_path, weeks):
     # int_customer_products' uniqueness test, on a daily load, reads the rows of the new
     # week's customers only: a repeated row of one of them fails the build; one of a
-    # customer the week does not have is left to the test of every row (`dbt test`)
+    # customer the week does not have is left to the test of every row (`dbt test`).
+    # int_kept_value_pairs' reads the new week's days only (the load recounts them
+    # whole): a repeated row of an earlier day is left to `dbt test` too.
     from segmentation.warehouse import work_path
 
     folder = folder_with(tmp_path, "exports", weeks[:-1])
@@ -355,10 +357,17 @@ def test_a_daily_load_tests_the_rows_it_wrote_and_dbt_test_every_row(tmp_path, w
                 "insert into int_customer_products values (?, ?, date '2011-01-01')",
                 [customer, product],
             )
+        con.execute(
+            "insert into int_kept_value_pairs select * from int_kept_value_pairs "
+            "order by invoiced_on, quantity, unit_price limit 1"
+        )
     add(folder, weeks[-1])
     variables = {"transactions_path": str(folder / "*.csv")}
     run = run_dbt(*PRODUCTION, warehouse=warehouse, variables=variables)
     assert run.returncode != 0
     assert "Got 1 result, configured to fail if != 0" in run.output, run.output[-3000:]
+    assert "PASS unique_combination_int_kept_value_pairs" in run.output, run.output[-3000:]
     run = run_dbt("test", "-s", "int_customer_products", warehouse=warehouse, variables=variables)
     assert "Got 2 results, configured to fail if != 0" in run.output, run.output[-3000:]
+    run = run_dbt("test", "-s", "int_kept_value_pairs", warehouse=warehouse, variables=variables)
+    assert "Got 1 result, configured to fail if != 0" in run.output, run.output[-3000:]
