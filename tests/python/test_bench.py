@@ -299,6 +299,10 @@ def test_the_daily_loads_section_is_rendered_from_its_results_and_replaced_in_pl
     assert "| 5M | 150,000 | parquet | 1 | 53 | loaded 1 file(s), 26,920 data line(s) " in section
     assert "| 3 | 10.0 s (9.5-12.0) | 40.0 s (39.0-41.0) | 0.25 | yes |" in section
     assert "| publication | 1.00 s | 3.00 s |" in section
+    assert "node times add up to more than" not in section
+    overlapping = daily.render_section([{**result, "threads": 2}])
+    assert "With 2 dbt threads the nodes overlap" in overlapping
+    assert "more than the wall time (10.0 s)" in overlapping
     report = tmp_path / "BENCHMARKS.md"
     report.write_text("# Benchmarks\n\ntext\n")
     daily.write_section(report, section)
