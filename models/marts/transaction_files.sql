@@ -1,13 +1,19 @@
 {#- The ledger of loaded files: every file the warehouse holds the lines of, with the
     fingerprint it had when it was loaded, its data lines, and the build that loaded it.
-    Built after every model that applies a load batch (the depends_on below), so that a
-    build killed before it loads the same files again next time (raw_load_batch reads
-    this table as the last build left it). -#}
+    Built after every model that applies a load batch (the depends_on below; a test
+    checks the list against the models dbt_project.yml configures so), so that a build
+    killed before it loads the same files again next time (raw_load_batch reads this
+    table as the last build left it): a file the ledger lists is skipped from then on,
+    by every model. -#}
 
 -- depends_on: {{ ref('int_duplicate_lines') }}
 -- depends_on: {{ ref('rejected_transaction_lines') }}
 -- depends_on: {{ ref('int_customer_invoice_days') }}
 -- depends_on: {{ ref('int_customer_products') }}
+-- depends_on: {{ ref('int_kept_value_pairs') }}
+-- depends_on: {{ ref('int_file_column_stats') }}
+-- depends_on: {{ ref('int_line_value_counts') }}
+-- depends_on: {{ ref('int_customer_rfm_history') }}
 
 {% set ledger = load_ledger() -%}
 {%- do log_loaded_lines() -%}

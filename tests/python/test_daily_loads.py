@@ -4,6 +4,7 @@ a file already loaded that changes or disappears stops the build with its name."
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -172,8 +173,11 @@ def test_a_line_copied_into_a_later_file_becomes_a_duplicate_when_its_file_arriv
         # the lines per value have counted the new file (adding to what they held), but
         # the ledger does not list it yet: the next build loads it again
         "OK created sql incremental model main.int_line_value_counts",
+        # the ledger lists the new file: every model that applies it must have done so
+        # by now, or the next build, which skips listed files, never would
+        "OK created sql table model main.transaction_files",
     ],
-    ids=["before-the-sums", "after-an-additive-model"],
+    ids=["before-the-sums", "after-an-additive-model", "after-the-ledger"],
 )
 def test_a_build_killed_part_way_is_finished_by_the_next(tmp_path, weeks, full, kill_at):
     folder = folder_with(tmp_path, "exports", weeks[:-1])
@@ -199,6 +203,26 @@ def test_a_build_killed_part_way_is_finished_by_the_next(tmp_path, weeks, full, 
     assert warehouse.read_bytes() == published
     build(warehouse, folder)
     assert_same_warehouse(warehouse, full)
+
+
+def test_the_ledger_is_written_after_every_model_that_applies_a_load_batch(tmp_path):
+    # raw_load_batch skips the files transaction_files lists, so a model that applies
+    # the batch and may run after the ledger would miss a file for good when a build is
+    # killed between the two (the "after-the-ledger" kill above)
+    target = tmp_path / "target"
+    run = run_dbt("parse", "--target-path", str(target), warehouse=tmp_path / "w.duckdb")
+    assert run.returncode == 0, run.output[-3000:]
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    applying = {
+        node["name"]
+        for node in nodes.values()
+        if node["resource_type"] == "model"
+        and any("record_incremental_state" in hook["sql"] for hook in node["config"]["post-hook"])
+    }
+    ledger = nodes["model.customer_segmentation.transaction_files"]
+    parents = {uid.split(".")[-1] for uid in ledger["depends_on"]["nodes"]}
+    assert len(applying) >= 9, applying
+    assert applying - {"transaction_files"} <= parents, applying - parents
 
 
 def test_a_full_refresh_after_daily_loads_gives_the_full_build(tmp_path, weeks, full):
