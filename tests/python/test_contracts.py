@@ -33,9 +33,15 @@ CONTRACTED = {
     "int_customer_rfm_history",
     "customer_rfm_history",
     "segment_migration",
+    "raw_load_batch",
 }
 #: The contracted models that are not published (they live in the work file only).
-INTERMEDIATE = {"int_customer_purchases", "int_as_of_dates", "int_customer_rfm_history"}
+INTERMEDIATE = {
+    "int_customer_purchases",
+    "int_as_of_dates",
+    "int_customer_rfm_history",
+    "raw_load_batch",
+}
 
 
 @pytest.fixture(scope="module")
