@@ -172,6 +172,22 @@ def test_unique_combination_names_a_repeated_combination():
     assert run_on("c bigint, s varchar", rows[:3], "unique_combination", columns=["c", "s"]) == []
 
 
+def test_not_null_columns_names_each_column_with_a_null_and_counts_them():
+    rows = [(1, "x", None), (None, "y", None), (3, None, None)]
+    assert sorted(
+        run_on("c bigint, s varchar, t double", rows, "not_null_columns", columns=["c", "s", "t"])
+    ) == [
+        ("c", 1),
+        ("s", 1),
+        ("t", 3),
+    ]
+    assert (
+        run_on("c bigint, s varchar", [(1, "x"), (2, "y")], "not_null_columns", columns=["c", "s"])
+        == []
+    )
+    assert run_on("c bigint, s varchar", [], "not_null_columns", columns=["c", "s"]) == []
+
+
 def test_row_count_equals_fails_on_any_other_count():
     rows = [(1,), (2,)]
     assert run_on("c bigint", rows, "row_count_equals", expected=2) == []
