@@ -214,3 +214,42 @@ def test_same_customers_as_fails_on_a_missing_extra_or_repeated_customer(rows, f
         "customer_id bigint", rows, "same_customers_as", other="other", column_name="customer_id"
     )
     assert bool(failing) is fails
+
+
+def test_unique_and_not_null_names_a_repeated_or_null_value():
+    rows = [(1,), (2,), (2,), (None,)]
+    assert sorted(
+        run_on("c bigint", rows, "unique_and_not_null", column_name="c"),
+        key=lambda row: (row[0] is None, row[0]),
+    ) == [(2, 2), (None, 1)]
+    assert run_on("c bigint", rows[:2], "unique_and_not_null", column_name="c") == []
+
+
+def _score_grid(*, drop=(), extra=(), unnamed=()) -> list[tuple]:
+    cells = [(r, f, f"s{r}{f}") for r in range(1, 6) for f in range(1, 6) if (r, f) not in drop]
+    return [(r, f, None if (r, f) in unnamed else name) for r, f, name in cells] + list(extra)
+
+
+@pytest.mark.parametrize(
+    ("rows", "failing"),
+    [
+        (_score_grid(), []),
+        (_score_grid(drop=[(3, 4)]), [(3, 4, True, 0, 0)]),
+        (_score_grid(extra=[(2, 2, "again")]), [(2, 2, True, 2, 2)]),
+        (_score_grid(unnamed=[(5, 1)]), [(5, 1, True, 1, 0)]),
+        (_score_grid(extra=[(6, 1, "six")]), [(6, 1, False, 1, 1)]),
+        (_score_grid(extra=[(None, 1, "no score")]), [(None, 1, False, 1, 1)]),
+    ],
+    ids=["complete", "missing-cell", "cell-twice", "unnamed-cell", "score-6", "null-score"],
+)
+def test_complete_score_grid_names_each_missing_repeated_unnamed_or_foreign_cell(rows, failing):
+    assert (
+        run_on(
+            "r_score integer, f_score integer, rfm_segment varchar",
+            rows,
+            "complete_score_grid",
+            scores=["r_score", "f_score"],
+            label="rfm_segment",
+        )
+        == failing
+    )
