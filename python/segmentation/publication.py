@@ -374,18 +374,26 @@ def _copy_table(con: duckdb.DuckDBPyConnection, source: str, target: str, name: 
     """Create ``target.main.name`` as ``source.main.name`` is (columns, types, constraints,
     comments) and copy its rows.
     """
-    ddl = _table_ddl(con, source, name)
     writer = con.cursor()
     try:
-        writer.execute(f"use {_quote(target)}.main")
-        writer.execute(ddl)
-        writer.execute(
-            f"insert into {_quote(target)}.main.{_quote(name)} "
-            f"select * from {_quote(source)}.main.{_quote(name)}"
-        )
+        _create_and_fill(writer, source, target, name)
     finally:
         writer.close()
     _copy_comments(con, source, target, name)
+
+
+def _create_and_fill(
+    writer: duckdb.DuckDBPyConnection, source: str, target: str, name: str
+) -> None:
+    """Create ``target.main.name`` from ``source``'s DDL and copy its rows, on ``writer``,
+    whose default schema this makes ``target.main`` (the DDL names the table unqualified).
+    """
+    writer.execute(f"use {_quote(target)}.main")
+    writer.execute(_table_ddl(writer, source, name))
+    writer.execute(
+        f"insert into {_quote(target)}.main.{_quote(name)} "
+        f"select * from {_quote(source)}.main.{_quote(name)}"
+    )
 
 
 def _rows_per_run(
@@ -594,13 +602,21 @@ def _write_rebuilt(
     order = sorted(rebuilt, key=lambda name: (-sizes.get(name, 0), name))
 
     def write(writer: duckdb.DuckDBPyConnection, name: str) -> int:
-        synced = name in present and nodes[name].materialized == "incremental"
-        if synced and _sync_rows(writer, work, "publishing", nodes[name]):
+        # one transaction per relation: its DDL, rows and a comment per column commit
+        # once, not a statement at a time (about 0.4 s of small marts)
+        writer.execute("begin transaction")
+        try:
+            synced = name in present and nodes[name].materialized == "incremental"
+            if not (synced and _sync_rows(writer, work, "publishing", nodes[name])):
+                writer.execute(f"drop table if exists publishing.main.{_quote(name)}")
+                _create_and_fill(writer, work, "publishing", name)
             _copy_comments(writer, work, "publishing", name)
-        else:
-            writer.execute(f"drop table if exists publishing.main.{_quote(name)}")
-            _copy_table(writer, work, "publishing", name)
-        return _stamp_and_count(writer, "publishing", name)[1]
+            count = _stamp_and_count(writer, "publishing", name)[1]
+        except BaseException:
+            writer.execute("rollback")
+            raise
+        writer.execute("commit")
+        return count
 
     writers = [con.cursor() for _ in range(min(PUBLICATION_WRITERS, len(order)) or 1)]
     try:
