@@ -3,8 +3,10 @@
 scikit-learn's ``silhouette_score`` builds the pairwise distances of the customers for
 every call (up to ``working_memory``, 1 GiB by default, at a time). The k sweep scores
 nine labellings of the same silhouette sample, so :func:`silhouette_scores` computes
-the distances once, a block of rows at a time, and gets every labelling's per-cluster
-distance sums from that block with one matrix product against a one-hot label matrix.
+the distances once, a block of rows at a time against themselves and the rows after
+them (each pair once: the distances are symmetric), and adds each block to both sides'
+per-cluster distance sums of every labelling with matrix products against a one-hot
+label matrix.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def silhouette_scores(
     Distances are computed as scikit-learn does (``|x|^2 - 2 x.y + |y|^2``, clipped at
     0, 0 from a customer to itself) in float64, ``chunk_rows`` rows at a time, so the
     memory held is about ``8 x chunk_rows x n_customers`` bytes plus the one-hot
-    matrix (``8 x n_customers x`` the total number of clusters), never n x n.
+    matrix and the distance sums (each ``8 x n_customers x`` the total number of
+    clusters), never n x n.
 
     Parameters
     ----------
@@ -90,18 +93,19 @@ def silhouette_scores(
     cluster_sizes = one_hot.sum(axis=0)
 
     squared_norms = np.einsum("ij,ij->i", points, points)
-    own_sums = np.empty((n, len(encoded)))
-    nearest_other = np.empty((n, len(encoded)))
+    # The distances are symmetric: each block of rows is measured against itself and
+    # the rows after it only, and adds to both sides' cluster sums (half the distances).
+    cluster_sums = np.zeros((n, one_hot.shape[1]))
     for start in range(0, n, chunk_rows):
         stop = min(start + chunk_rows, n)
-        rows = np.arange(stop - start)[:, None]
         distances = _euclidean_block(points, squared_norms, start, stop)
-        cluster_sums = distances @ one_hot
-        block_own = own_column[start:stop]
-        own_sums[start:stop] = cluster_sums[rows, block_own]
-        cluster_sums[rows, block_own] = np.inf
-        cluster_sums /= cluster_sizes
-        nearest_other[start:stop] = np.minimum.reduceat(cluster_sums, offsets, axis=1)
+        cluster_sums[start:stop] += distances @ one_hot[start:]
+        cluster_sums[stop:] += distances[:, stop - start :].T @ one_hot[start:stop]
+    rows = np.arange(n)[:, None]
+    own_sums = np.take_along_axis(cluster_sums, own_column, axis=1)
+    cluster_sums[rows, own_column] = np.inf
+    cluster_sums /= cluster_sizes
+    nearest_other = np.minimum.reduceat(cluster_sums, offsets, axis=1)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         own_means = own_sums / (cluster_sizes[own_column] - 1)
@@ -137,13 +141,13 @@ def _encode(labels: np.ndarray, n: int, position: int, kept: np.ndarray) -> np.n
 def _euclidean_block(
     points: np.ndarray, squared_norms: np.ndarray, start: int, stop: int
 ) -> np.ndarray:
-    """Distances from rows ``start:stop`` to every row, as ``sklearn``'s
-    ``euclidean_distances`` computes them for float64 (so the scores match it).
+    """Distances from rows ``start:stop`` to row ``start`` and every row after it, as
+    ``sklearn``'s ``euclidean_distances`` computes them for float64 (so the scores match it).
     """
-    distances = points[start:stop] @ points.T
+    distances = points[start:stop] @ points[start:].T
     distances *= -2.0
     distances += squared_norms[start:stop, None]
-    distances += squared_norms[None, :]
+    distances += squared_norms[None, start:]
     np.maximum(distances, 0.0, out=distances)
-    distances[np.arange(stop - start), np.arange(start, stop)] = 0.0
+    distances[np.arange(stop - start), np.arange(stop - start)] = 0.0
     return np.sqrt(distances, out=distances)
