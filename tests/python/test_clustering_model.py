@@ -63,7 +63,9 @@ def test_prepare_features_is_clip_log1p_and_the_sklearn_scaler_bit_for_bit(plant
     for name in config.features:
         values = ordered[name].to_numpy(dtype=float)
         if policy == "clip":
-            values = np.clip(values, *np.quantile(values, [0.1, 0.9]))
+            # the [1 - q, q] quantiles, 1 - q as Python computes it (0.09999999999999998)
+            q = config.clip_quantile
+            values = np.clip(values, *np.quantile(values, [1 - q, q]))
         columns.append(np.log1p(values))
     expected = (StandardScaler() if scaler == "standard" else RobustScaler()).fit_transform(
         np.column_stack(columns)
