@@ -101,9 +101,8 @@ def silhouette_scores(
         distances = _euclidean_block(points, squared_norms, start, stop)
         cluster_sums[start:stop] += distances @ one_hot[start:]
         cluster_sums[stop:] += distances[:, stop - start :].T @ one_hot[start:stop]
-    rows = np.arange(n)[:, None]
     own_sums = np.take_along_axis(cluster_sums, own_column, axis=1)
-    cluster_sums[rows, own_column] = np.inf
+    np.put_along_axis(cluster_sums, own_column, np.inf, axis=1)
     cluster_sums /= cluster_sizes
     nearest_other = np.minimum.reduceat(cluster_sums, offsets, axis=1)
 
