@@ -148,5 +148,5 @@ def _euclidean_block(
     distances += squared_norms[start:stop, None]
     distances += squared_norms[None, start:]
     np.maximum(distances, 0.0, out=distances)
-    distances[np.arange(stop - start), np.arange(stop - start)] = 0.0
+    np.fill_diagonal(distances, 0.0)  # (i, i): each row of the block to itself
     return np.sqrt(distances, out=distances)
